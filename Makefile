@@ -1,0 +1,35 @@
+# it_glue_fdw — PGXS build.  `make && make install`, then `make installcheck`
+# against a running server (test/run-tests.sh does all of it).
+
+MODULE_big = it_glue_fdw
+OBJS = \
+	src/it_glue_fdw.o \
+	src/option.o \
+	src/resource.o \
+	src/deparse.o \
+	src/convert.o \
+	src/import.o \
+	src/http.o \
+	src/jsonapi.o
+
+EXTENSION = it_glue_fdw
+DATA = $(wildcard sql/it_glue_fdw--*.sql)
+PGFILEDESC = "it_glue_fdw - foreign-data wrapper for the IT Glue API"
+
+# One regression file per feature; they run in this order.
+# Regression inputs are sql/<test>.sql beside the extension scripts, with
+# expected/<test>.out; test/run-tests.sh starts what they need.
+REGRESS = setup options import select types errors pushdown
+REGRESS_OPTS = --load-extension=it_glue_fdw
+
+CURL_CONFIG ?= curl-config
+PKG_CONFIG ?= pkg-config
+
+PG_CPPFLAGS = -Isrc $(shell $(CURL_CONFIG) --cflags) $(shell $(PKG_CONFIG) --cflags json-c)
+SHLIB_LINK = $(shell $(CURL_CONFIG) --libs) $(shell $(PKG_CONFIG) --libs json-c)
+# -Wextra minus unused-parameter, which PostgreSQL's own headers trigger.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,102 @@
+--
+-- select: scans stream pages, rows come back exactly as IT Glue has them.
+--
+SELECT sim_reset();
+SET timezone = 'UTC';
+
+-- ===================================================================
+-- The first organizations, every column
+-- ===================================================================
+SELECT * FROM itglue.organizations WHERE id <= 3 ORDER BY id;
+SELECT id, name, parent_id, ancestor_ids, psa_id, psa_integration_type
+  FROM itglue.organizations WHERE id <= 40 ORDER BY id;
+SELECT * FROM sim_requests();
+
+-- ===================================================================
+-- Paging: 2,500 organizations in pages of 1000 (three requests)...
+-- ===================================================================
+SELECT count(*), count(DISTINCT id), min(id), max(id) FROM itglue.organizations;
+SELECT * FROM sim_requests();
+
+-- ...and in pages of 7 on a lookup table, and of 1.
+CREATE FOREIGN TABLE statuses_small (id bigint, name text)
+  SERVER sim OPTIONS (resource 'organization_statuses', page_size '3');
+SELECT * FROM statuses_small ORDER BY id;
+SELECT * FROM sim_requests();
+ALTER FOREIGN TABLE statuses_small OPTIONS (SET page_size '1');
+SELECT * FROM statuses_small ORDER BY id;
+SELECT * FROM sim_requests();
+
+-- A small page size over the whole table: 2500 / 700 = 4 pages.
+CREATE FOREIGN TABLE orgs_700 (id bigint, name text)
+  SERVER sim OPTIONS (page_size '700');
+SELECT count(*), sum(id) FROM orgs_700;
+SELECT * FROM sim_requests();
+
+-- ===================================================================
+-- Streaming: nothing is sent before the first row is wanted, and a
+-- scan stops asking once the executor stops.
+-- ===================================================================
+EXPLAIN (COSTS OFF) SELECT * FROM orgs_700;
+SELECT * FROM orgs_700 LIMIT 0;
+SELECT * FROM sim_requests();
+SELECT id, name FROM orgs_700 LIMIT 2;
+SELECT * FROM sim_requests();
+SELECT EXISTS (SELECT 1 FROM orgs_700 WHERE name LIKE 'Acme%');
+SELECT * FROM sim_requests();
+
+-- ===================================================================
+-- Columns: by attribute option, default dash mapping, jsonb of all
+-- attributes, and unknown attributes reading as NULL.
+-- ===================================================================
+CREATE FOREIGN TABLE org_cols (
+  id bigint,
+  nm text OPTIONS (attribute 'name'),
+  short_name text,
+  "quick-notes" text,
+  no_such_attribute text,
+  attributes jsonb
+) SERVER sim;
+SELECT id, nm, short_name, no_such_attribute, attributes->>'organization-type-name' AS type
+  FROM org_cols WHERE id IN (1, 2) ORDER BY id;
+SELECT jsonb_object_keys(attributes) FROM org_cols WHERE id = 1 ORDER BY 1;
+SELECT * FROM sim_requests();
+
+-- quick-notes is cut at 250 characters in lists; the show route has it all.
+SELECT count(*), max(length(quick_notes)) FROM itglue.organizations
+ WHERE length(quick_notes) >= 250;
+SELECT id, length(quick_notes) FROM itglue.organizations WHERE id IN (21, 22, 23) ORDER BY id;
+SELECT id, length(quick_notes) FROM itglue.organizations WHERE id = 21;
+SELECT * FROM sim_requests();
+
+-- ===================================================================
+-- Rescans: a one-page result with no parameters is served again from
+-- memory; a longer one is fetched again.
+-- ===================================================================
+CREATE TABLE wanted (id bigint);
+INSERT INTO wanted VALUES (1), (2), (2500), (9999);
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+SET enable_material = off;
+EXPLAIN (COSTS OFF)
+SELECT w.id, s.name FROM wanted w, LATERAL (SELECT * FROM statuses_small s
+  WHERE s.id = w.id OFFSET 0) s ORDER BY 1;
+SELECT w.id, s.name FROM wanted w, LATERAL (SELECT * FROM statuses_small s
+  WHERE s.id = w.id OFFSET 0) s ORDER BY 1;
+SELECT * FROM sim_requests();
+SELECT w.id, s.name FROM wanted w, LATERAL (SELECT * FROM itglue.organization_statuses s
+  WHERE s.id = w.id + 1 OFFSET 0) s ORDER BY 1;
+SELECT * FROM sim_requests();
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+RESET enable_material;
+
+-- The lookup tables join cleanly.
+SELECT s.name AS status, count(*)
+  FROM itglue.organizations o
+  JOIN itglue.organization_statuses s ON s.id = o.organization_status_id
+ GROUP BY 1 ORDER BY 1;
+SELECT * FROM sim_requests() ORDER BY 1;
+
+DROP TABLE wanted;
+DROP FOREIGN TABLE statuses_small, orgs_700, org_cols;

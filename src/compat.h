@@ -1,0 +1,88 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *		Every PostgreSQL version shim it_glue_fdw needs, in one place.
+ *
+ * The extension builds on PostgreSQL 13 to 17.  Code elsewhere calls the
+ * names defined here and never tests PG_VERSION_NUM itself.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef ITGLUE_COMPAT_H
+#define ITGLUE_COMPAT_H
+
+#include "postgres.h"
+
+#include "storage/latch.h"
+#include "utils/resowner.h"
+
+/*
+ * CreateWaitEventSet() took a MemoryContext until PG16; PG17 tracks the set
+ * with a ResourceOwner instead, so an error cannot leak its epoll fd.
+ */
+#if PG_VERSION_NUM >= 170000
+#define itg_create_wait_event_set(nevents) \
+	CreateWaitEventSet(CurrentResourceOwner, (nevents))
+#else
+#define itg_create_wait_event_set(nevents) \
+	CreateWaitEventSet(CurrentMemoryContext, (nevents))
+#endif
+
+/*
+ * create_foreignscan_path() gained a fdw_restrictinfo argument in PG17 and
+ * create_foreign_upper_path() likewise.
+ */
+#if PG_VERSION_NUM >= 170000
+#define itg_create_foreignscan_path(root, rel, target, rows, startup, total, \
+									pathkeys, required_outer, fdw_outerpath, \
+									fdw_private) \
+	create_foreignscan_path((root), (rel), (target), (rows), (startup), \
+							(total), (pathkeys), (required_outer), \
+							(fdw_outerpath), NIL, (fdw_private))
+#define itg_create_foreign_upper_path(root, rel, target, rows, startup, total, \
+									  pathkeys, fdw_outerpath, fdw_private) \
+	create_foreign_upper_path((root), (rel), (target), (rows), (startup), \
+							  (total), (pathkeys), (fdw_outerpath), NIL, \
+							  (fdw_private))
+#else
+#define itg_create_foreignscan_path(root, rel, target, rows, startup, total, \
+									pathkeys, required_outer, fdw_outerpath, \
+									fdw_private) \
+	create_foreignscan_path((root), (rel), (target), (rows), (startup), \
+							(total), (pathkeys), (required_outer), \
+							(fdw_outerpath), (fdw_private))
+#define itg_create_foreign_upper_path(root, rel, target, rows, startup, total, \
+									  pathkeys, fdw_outerpath, fdw_private) \
+	create_foreign_upper_path((root), (rel), (target), (rows), (startup), \
+							  (total), (pathkeys), (fdw_outerpath), \
+							  (fdw_private))
+#endif
+
+/*
+ * PG14 replaced the AddForeignUpdateTargets(parsetree, ...) signature with
+ * (root, rtindex, ...) and added add_row_identity_var().
+ */
+#if PG_VERSION_NUM >= 140000
+#define ITG_HAS_ROW_IDENTITY_VARS 1
+#endif
+
+/*
+ * The user whose user mapping a scan uses: PG16 records it in the plan
+ * (ForeignScan.checkAsUser) and on the RelOptInfo; before that it came from
+ * the range table entry.
+ */
+#if PG_VERSION_NUM >= 160000
+#define itg_rel_userid(root, baserel) \
+	(OidIsValid((baserel)->userid) ? (baserel)->userid : GetUserId())
+#define itg_scan_userid(fsplan, estate) \
+	(OidIsValid((fsplan)->checkAsUser) ? (fsplan)->checkAsUser : GetUserId())
+#else
+#define itg_rel_userid(root, baserel) \
+	(OidIsValid(planner_rt_fetch((baserel)->relid, (root))->checkAsUser) ? \
+	 planner_rt_fetch((baserel)->relid, (root))->checkAsUser : GetUserId())
+#define itg_scan_userid(fsplan, estate) \
+	(OidIsValid(exec_rt_fetch((fsplan)->scan.scanrelid, (estate))->checkAsUser) ? \
+	 exec_rt_fetch((fsplan)->scan.scanrelid, (estate))->checkAsUser : GetUserId())
+#endif
+
+#endif							/* ITGLUE_COMPAT_H */

@@ -1,0 +1,414 @@
+/*-------------------------------------------------------------------------
+ *
+ * convert.c
+ *		The foreign table's columns, and JSON:API values turned into Datums.
+ *
+ * Design rules:
+ *	- Only the columns a query uses are converted (the rest stay NULL).
+ *	- Every value goes through its type's input function, so PostgreSQL's
+ *	  own rules decide what is valid; an error names the column, the table
+ *	  and the IT Glue record through an error-context callback.
+ *	- JSON null and a missing attribute are SQL NULL.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "access/tupdesc.h"
+#include "catalog/pg_type.h"
+#include "parser/parse_coerce.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "it_glue_fdw.h"
+
+/* Conversion state for one column in use. */
+typedef struct ItgColumnConv
+{
+	ItgColumn  *col;
+	int			slot;			/* index into the parser's attribute list */
+	FmgrInfo	input;
+	Oid			ioparam;
+	Oid			elem_type;		/* array element type, or InvalidOid */
+	int16		elem_len;
+	bool		elem_byval;
+	char		elem_align;
+	FmgrInfo	elem_input;
+	Oid			elem_ioparam;
+	TYPCATEGORY category;
+} ItgColumnConv;
+
+struct ItgConverter
+{
+	Relation	rel;
+	ItgColumns *columns;
+	int			nconv;
+	ItgColumnConv *conv;
+	ItgColumnConv *id_conv;		/* the id column, if in use */
+	const char **attr_names;	/* what the parser extracts, in slot order */
+	int			nattr_names;
+	/* for the error context */
+	const ItgRecord *current_record;
+	ItgColumnConv *current_column;
+};
+
+/*
+ * itg_table_columns
+ *		Map every column of the foreign table to the id, the whole
+ *		attributes object, or one attribute.
+ */
+ItgColumns *
+itg_table_columns(Relation rel, const ItgResource *res)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	ItgColumns *cols = palloc0(sizeof(ItgColumns));
+
+	cols->natts = tupdesc->natts;
+	cols->cols = palloc0(sizeof(ItgColumn) * Max(tupdesc->natts, 1));
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+		ItgColumn  *c = &cols->cols[i];
+
+		c->attnum = i + 1;
+		if (att->attisdropped)
+		{
+			c->kind = ITG_COLKIND_DROPPED;
+			continue;
+		}
+		c->name = pstrdup(NameStr(att->attname));
+		c->type_oid = att->atttypid;
+		c->typmod = att->atttypmod;
+		c->attribute = itg_column_attribute(RelationGetRelid(rel), c->attnum, c->name);
+		if (strcmp(c->attribute, "id") == 0)
+		{
+			c->kind = ITG_COLKIND_ID;
+			c->attribute = NULL;
+			c->def = itg_resource_column_by_attribute(res, NULL);
+		}
+		else if (strcmp(c->attribute, "attributes") == 0 &&
+				 (c->type_oid == JSONBOID || c->type_oid == JSONOID))
+		{
+			c->kind = ITG_COLKIND_ALL;
+			c->attribute = NULL;
+		}
+		else
+		{
+			c->kind = ITG_COLKIND_ATTRIBUTE;
+			c->def = itg_resource_column_by_attribute(res, c->attribute);
+		}
+	}
+	return cols;
+}
+
+/* Error context: which column, table and record failed to convert. */
+static void
+conversion_error_callback(void *arg)
+{
+	ItgConverter *conv = (ItgConverter *) arg;
+
+	if (conv->current_column == NULL)
+		return;
+	errcontext("column \"%s\" of foreign table \"%s\", IT Glue record id %s",
+			   conv->current_column->col->name,
+			   RelationGetRelationName(conv->rel),
+			   conv->current_record && conv->current_record->id ?
+			   conv->current_record->id : "(unknown)");
+}
+
+/* itg_palloc_alloc: the parser's allocator, NULL instead of an error. */
+void *
+itg_palloc_alloc(void *ctx, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) ctx, size,
+									  MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM |
+									  MCXT_ALLOC_HUGE);
+}
+
+/*
+ * itg_converter_create
+ *		Prepare input functions for the columns in attrs_used (attribute
+ *		numbers offset by FirstLowInvalidHeapAttributeNumber; a whole-row
+ *		reference means all of them).
+ */
+ItgConverter *
+itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
+{
+	ItgConverter *conv = palloc0(sizeof(ItgConverter));
+	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
+										  attrs_used);
+
+	conv->rel = rel;
+	conv->columns = cols;
+	conv->conv = palloc0(sizeof(ItgColumnConv) * Max(cols->natts, 1));
+	conv->attr_names = palloc0(sizeof(char *) * Max(cols->natts, 1));
+
+	for (int i = 0; i < cols->natts; i++)
+	{
+		ItgColumn  *c = &cols->cols[i];
+		ItgColumnConv *cc;
+		Oid			infunc;
+
+		if (c->kind == ITG_COLKIND_DROPPED)
+			continue;
+		if (!whole_row &&
+			!bms_is_member(c->attnum - FirstLowInvalidHeapAttributeNumber, attrs_used))
+			continue;
+
+		cc = &conv->conv[conv->nconv++];
+		cc->col = c;
+		cc->slot = -1;
+		getTypeInputInfo(c->type_oid, &infunc, &cc->ioparam);
+		fmgr_info(infunc, &cc->input);
+		cc->category = TypeCategory(c->type_oid);
+		cc->elem_type = get_element_type(c->type_oid);
+		if (OidIsValid(cc->elem_type) && cc->category == TYPCATEGORY_ARRAY)
+		{
+			Oid			elem_infunc;
+
+			get_typlenbyvalalign(cc->elem_type, &cc->elem_len, &cc->elem_byval,
+								 &cc->elem_align);
+			getTypeInputInfo(cc->elem_type, &elem_infunc, &cc->elem_ioparam);
+			fmgr_info(elem_infunc, &cc->elem_input);
+		}
+		else
+			cc->elem_type = InvalidOid;
+
+		if (c->kind == ITG_COLKIND_ID)
+			conv->id_conv = cc;
+		else
+		{
+			cc->slot = conv->nattr_names;
+			conv->attr_names[conv->nattr_names++] =
+				c->kind == ITG_COLKIND_ALL ? ITG_ATTR_ALL : c->attribute;
+		}
+	}
+	return conv;
+}
+
+/* itg_converter_attr_names: the attribute list to hand to the parser. */
+const char *const *
+itg_converter_attr_names(ItgConverter *conv, int *nattrs)
+{
+	*nattrs = conv->nattr_names;
+	return conv->attr_names;
+}
+
+/* Quote a decoded string as JSON text, for json and jsonb columns. */
+static char *
+json_quote(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	escape_json(&buf, s);
+	return buf.data;
+}
+
+/*
+ * json_array_to_datum
+ *		Build a PostgreSQL array from JSON array text: each element's text
+ *		(strings unquoted) through the element type's input function.
+ */
+static Datum
+json_array_to_datum(ItgColumnConv *cc, const char *json_text)
+{
+	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+														CStringGetDatum(json_text)));
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n = 0;
+	int			cap = 8;
+	Datum	   *elems = palloc(sizeof(Datum) * cap);
+	bool	   *enulls = palloc(sizeof(bool) * cap);
+	int			dims[1];
+	int			lbs[1] = {1};
+	int			depth = 0;
+
+	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("expected a JSON array, got %s", json_text)));
+
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		char	   *text;
+
+		if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
+			depth++;
+		else if (tok == WJB_END_ARRAY || tok == WJB_END_OBJECT)
+			depth--;
+		if (tok != WJB_ELEM || depth != 1)
+		{
+			if ((tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT) && depth > 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("nested JSON arrays or objects cannot be converted to %s",
+								format_type_be(cc->col->type_oid))));
+			continue;
+		}
+		if (n == cap)
+		{
+			cap *= 2;
+			elems = repalloc(elems, sizeof(Datum) * cap);
+			enulls = repalloc(enulls, sizeof(bool) * cap);
+		}
+		switch (v.type)
+		{
+			case jbvNull:
+				enulls[n] = true;
+				elems[n++] = (Datum) 0;
+				continue;
+			case jbvString:
+				text = pnstrdup(v.val.string.val, v.val.string.len);
+				break;
+			case jbvNumeric:
+				text = DatumGetCString(DirectFunctionCall1(numeric_out,
+														   NumericGetDatum(v.val.numeric)));
+				break;
+			case jbvBool:
+				text = v.val.boolean ? "true" : "false";
+				break;
+			default:
+				text = NULL;	/* cannot happen at depth 1 scalars */
+				break;
+		}
+		enulls[n] = false;
+		elems[n++] = InputFunctionCall(&cc->elem_input, text, cc->elem_ioparam,
+									   cc->col->typmod);
+	}
+	dims[0] = n;
+	return PointerGetDatum(construct_md_array(elems, enulls, 1, dims, lbs,
+											  cc->elem_type, cc->elem_len,
+											  cc->elem_byval, cc->elem_align));
+}
+
+/*
+ * convert_value
+ *		One attribute value to the column's type.  Sets *isnull for JSON null
+ *		and absent attributes.
+ */
+static Datum
+convert_value(ItgColumnConv *cc, const ItgValue *v, bool *isnull)
+{
+	const char *text;
+
+	*isnull = false;
+	switch (v->kind)
+	{
+		case ITG_JSON_ABSENT:
+		case ITG_JSON_NULL:
+			*isnull = true;
+			return (Datum) 0;
+		default:
+			break;
+	}
+
+	/* json/jsonb take the value as JSON; strings must be quoted again. */
+	if (cc->col->type_oid == JSONBOID || cc->col->type_oid == JSONOID)
+	{
+		text = v->kind == ITG_JSON_STRING ? json_quote(v->text) : v->text;
+		return InputFunctionCall(&cc->input, (char *) text, cc->ioparam,
+								 cc->col->typmod);
+	}
+
+	if (OidIsValid(cc->elem_type))
+	{
+		/* IT Glue sometimes sends an array as a string: "[1,6]". */
+		if (v->kind == ITG_JSON_ARRAY ||
+			(v->kind == ITG_JSON_STRING && v->text[0] == '['))
+			return json_array_to_datum(cc, v->text);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("expected a JSON array for type %s",
+						format_type_be(cc->col->type_oid))));
+	}
+
+	/*
+	 * A JSON object or array fits text columns (as JSON text) but no scalar
+	 * type; a boolean is not a number.  Let the input functions reject the
+	 * rest, with PostgreSQL's own messages.
+	 */
+	if ((v->kind == ITG_JSON_OBJECT || v->kind == ITG_JSON_ARRAY) &&
+		cc->category != TYPCATEGORY_STRING)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("cannot convert a JSON %s to %s",
+						v->kind == ITG_JSON_OBJECT ? "object" : "array",
+						format_type_be(cc->col->type_oid))));
+	if (v->kind == ITG_JSON_BOOL && cc->category == TYPCATEGORY_NUMERIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("cannot convert a JSON boolean to %s",
+						format_type_be(cc->col->type_oid))));
+	if ((v->kind == ITG_JSON_INT || v->kind == ITG_JSON_DOUBLE) &&
+		(cc->category == TYPCATEGORY_BOOLEAN || cc->category == TYPCATEGORY_DATETIME))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("cannot convert a JSON number to %s",
+						format_type_be(cc->col->type_oid))));
+
+	return InputFunctionCall(&cc->input, (char *) v->text, cc->ioparam,
+							 cc->col->typmod);
+}
+
+/*
+ * itg_converter_fill
+ *		Fill values/nulls (sized to the tuple descriptor) from one record.
+ *		Columns not in use are NULL.
+ */
+void
+itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
+				   Datum *values, bool *nulls)
+{
+	ErrorContextCallback errcb;
+
+	memset(nulls, true, sizeof(bool) * conv->columns->natts);
+
+	conv->current_record = rec;
+	errcb.callback = conversion_error_callback;
+	errcb.arg = conv;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	for (int i = 0; i < conv->nconv; i++)
+	{
+		ItgColumnConv *cc = &conv->conv[i];
+		int			idx = cc->col->attnum - 1;
+
+		conv->current_column = cc;
+		if (cc->col->kind == ITG_COLKIND_ID)
+		{
+			ItgValue	idv;
+
+			idv.kind = ITG_JSON_STRING;
+			idv.text = rec->id;
+			idv.len = strlen(rec->id);
+			values[idx] = convert_value(cc, &idv, &nulls[idx]);
+		}
+		else
+			values[idx] = convert_value(cc, &rec->values[cc->slot], &nulls[idx]);
+	}
+
+	conv->current_column = NULL;
+	error_context_stack = errcb.previous;
+}
+
+/* itg_convert_text: one text value through a type's input function. */
+Datum
+itg_convert_text(const char *text, Oid type_oid, int32 typmod)
+{
+	Oid			infunc;
+	Oid			ioparam;
+
+	getTypeInputInfo(type_oid, &infunc, &ioparam);
+	return OidInputFunctionCall(infunc, (char *) text, ioparam, typmod);
+}

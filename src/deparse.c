@@ -1,0 +1,753 @@
+/*-------------------------------------------------------------------------
+ *
+ * deparse.c
+ *		Which WHERE conditions can go to the IT Glue API, and the text of the
+ *		requests (what is sent, and what EXPLAIN shows).
+ *
+ * Design rules:
+ *	- An allow-list decides: only "column op value" where the column has a
+ *	  documented filter in the resource table, the operator is the plain
+ *	  equality / inequality / ordering of integers, text or timestamptz, and
+ *	  the value is a Const or a Param (prepared statements, nested loops).
+ *	- Every condition is still checked locally.  IT Glue ignores filter
+ *	  keys it does not know and may match names loosely, so a filter can
+ *	  only narrow what is fetched; the local check decides the rows.
+ *	- A filter never drops a row the SQL condition keeps: values that the
+ *	  API could read differently (a name with a backslash) are not pushed.
+ *	- Values are known only at execution (Params), so the plan carries
+ *	  filter items pointing into fdw_exprs; the query string is built when
+ *	  the scan starts, and EXPLAIN shows Params as $n.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "it_glue_fdw.h"
+
+/* Keep each request's URL comfortably below common proxy limits. */
+#define ITG_MAX_QUERY_LEN 2000
+
+/* Is this a plain integer or text type we can print as a filter value? */
+static bool
+is_int_type(Oid t)
+{
+	return t == INT2OID || t == INT4OID || t == INT8OID;
+}
+
+static bool
+is_text_type(Oid t)
+{
+	return t == TEXTOID || t == VARCHAROID;
+}
+
+/* Strip implicit casts that do not change the value (varchar -> text). */
+static Expr *
+strip_relabel(Expr *e)
+{
+	while (e && IsA(e, RelabelType))
+		e = ((RelabelType *) e)->arg;
+	return e;
+}
+
+/* A Var of this relation (no outer references)? */
+static Var *
+own_var(Expr *e, RelOptInfo *baserel)
+{
+	e = strip_relabel(e);
+	if (e && IsA(e, Var) &&
+		(Index) ((Var *) e)->varno == baserel->relid &&
+		((Var *) e)->varlevelsup == 0 &&
+		((Var *) e)->varattno > 0)
+		return (Var *) e;
+	return NULL;
+}
+
+/* A value the scan can evaluate before sending: a Const or a Param. */
+static bool
+is_value_expr(Expr *e)
+{
+	e = strip_relabel(e);
+	return e != NULL && (IsA(e, Const) || IsA(e, Param));
+}
+
+/* Commute "value op column" into "column op' value" for ordering ops. */
+static const char *
+commute_opname(const char *name)
+{
+	if (strcmp(name, "<") == 0)
+		return ">";
+	if (strcmp(name, ">") == 0)
+		return "<";
+	if (strcmp(name, "<=") == 0)
+		return ">=";
+	if (strcmp(name, ">=") == 0)
+		return "<=";
+	return name;
+}
+
+/*
+ * operator_is_builtin_for
+ *		Is opno a built-in operator named opname whose inputs are both of the
+ *		given family (integers, text, or timestamptz)?
+ */
+static bool
+operator_ok(Oid opno, const char *opname, Oid ltype, Oid rtype, Oid coltype)
+{
+	HeapTuple	tup;
+	Form_pg_operator op;
+	bool		ok;
+
+	if (opno >= FirstNormalObjectId)
+		return false;			/* user-defined operators could mean anything */
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	op = (Form_pg_operator) GETSTRUCT(tup);
+	ok = strcmp(NameStr(op->oprname), opname) == 0;
+	ReleaseSysCache(tup);
+	if (!ok)
+		return false;
+
+	if (is_int_type(coltype))
+		return is_int_type(ltype) && is_int_type(rtype);
+	if (is_text_type(coltype))
+		return is_text_type(ltype) && is_text_type(rtype);
+	if (coltype == TIMESTAMPTZOID)
+		return ltype == TIMESTAMPTZOID && rtype == TIMESTAMPTZOID;
+	return false;
+}
+
+/* Index of expr in *exprs, appending it when new. */
+static int
+expr_index(List **exprs, Expr *e)
+{
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, *exprs)
+	{
+		if (equal(lfirst(lc), e))
+			return i;
+		i++;
+	}
+	*exprs = lappend(*exprs, e);
+	return i;
+}
+
+static List *
+make_item(const ItgColumnDef *def, ItgFilterKind kind, int expr_idx, AttrNumber attno)
+{
+	return list_make4(makeString(pstrdup(def->filter_key)), makeInteger(kind),
+					  makeInteger(expr_idx), makeInteger(attno));
+}
+
+/* Has some earlier item already claimed this key with this kind family? */
+static bool
+have_item(List *items, const char *key, ItgFilterKind kind)
+{
+	ListCell   *lc;
+
+	foreach(lc, items)
+	{
+		List	   *item = lfirst(lc);
+
+		if (strcmp(strVal(linitial(item)), key) == 0 &&
+			intVal(lsecond(item)) == (int) kind)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * classify_one
+ *		If the clause can narrow the API request, append a filter item.
+ *		Returns true when pushed (the clause is still checked locally).
+ */
+static bool
+classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
+			 List **items, List **exprs)
+{
+	Var		   *var = NULL;
+	Expr	   *value = NULL;
+	const char *opname = NULL;
+	Oid			opno;
+	Oid			ltype;
+	Oid			rtype;
+	bool		is_array = false;
+	bool		use_or = true;
+	const ItgColumn *col;
+	const ItgColumnDef *def;
+	ItgFilterKind kind;
+
+	if (IsA(clause, OpExpr))
+	{
+		OpExpr	   *op = (OpExpr *) clause;
+		Expr	   *l;
+		Expr	   *r;
+
+		if (list_length(op->args) != 2)
+			return false;
+		l = linitial(op->args);
+		r = lsecond(op->args);
+		opno = op->opno;
+		opname = get_opname(opno);
+		if (opname == NULL)
+			return false;
+		if ((var = own_var(l, baserel)) != NULL && is_value_expr(r))
+			value = r;
+		else if ((var = own_var(r, baserel)) != NULL && is_value_expr(l))
+		{
+			value = l;
+			opname = commute_opname(opname);
+		}
+		else
+			return false;
+		ltype = exprType((Node *) strip_relabel(l));
+		rtype = exprType((Node *) strip_relabel(r));
+	}
+	else if (IsA(clause, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) clause;
+		Expr	   *r;
+
+		if (list_length(sa->args) != 2)
+			return false;
+		var = own_var(linitial(sa->args), baserel);
+		r = lsecond(sa->args);
+		if (var == NULL || !is_value_expr(r))
+			return false;
+		opno = sa->opno;
+		opname = get_opname(opno);
+		if (opname == NULL)
+			return false;
+		value = r;
+		is_array = true;
+		use_or = sa->useOr;
+		ltype = exprType((Node *) strip_relabel(linitial(sa->args)));
+		rtype = get_element_type(exprType((Node *) strip_relabel(r)));
+	}
+	else
+		return false;
+
+	if (var->varattno > cols->natts)
+		return false;
+	col = &cols->cols[var->varattno - 1];
+	def = col->def;
+	if (def == NULL || def->filter_key == NULL || col->kind == ITG_COLKIND_DROPPED)
+		return false;
+	if (!operator_ok(opno, opname, ltype, rtype, col->type_oid))
+		return false;
+
+	if (strcmp(opname, "=") == 0 && use_or && (def->flags & ITG_COL_FILTER_EQ))
+		kind = ITG_FK_IN;
+	else if (strcmp(opname, "<>") == 0 && (!is_array || !use_or) &&
+			 (def->flags & ITG_COL_FILTER_EXCLUDE))
+		kind = ITG_FK_EXCLUDE;
+	else if ((def->flags & ITG_COL_FILTER_RANGE) && !is_array &&
+			 (strcmp(opname, ">=") == 0 || strcmp(opname, ">") == 0))
+		kind = ITG_FK_LOWER;
+	else if ((def->flags & ITG_COL_FILTER_RANGE) && !is_array &&
+			 (strcmp(opname, "<=") == 0 || strcmp(opname, "<") == 0))
+		kind = ITG_FK_UPPER;
+	else if ((def->flags & ITG_COL_FILTER_RANGE) && !is_array && strcmp(opname, "=") == 0)
+	{
+		/* ts = v is the range v..v */
+		int			idx = expr_index(exprs, strip_relabel(value));
+
+		if (have_item(*items, def->filter_key, ITG_FK_LOWER) ||
+			have_item(*items, def->filter_key, ITG_FK_UPPER))
+			return false;
+		*items = lappend(*items, make_item(def, ITG_FK_LOWER, idx, var->varattno));
+		*items = lappend(*items, make_item(def, ITG_FK_UPPER, idx, var->varattno));
+		return true;
+	}
+	else
+		return false;
+
+	/*
+	 * The API can AND different keys but not two lists on one key: only the
+	 * first IN list or bound per key is sent (the others stay local), while
+	 * exclusions on one key simply add up.
+	 */
+	if (kind != ITG_FK_EXCLUDE && have_item(*items, def->filter_key, kind))
+		return false;
+
+	*items = lappend(*items, make_item(def, kind, expr_index(exprs, strip_relabel(value)),
+									   var->varattno));
+	return true;
+}
+
+/*
+ * itg_classify_conditions
+ *		Turn the pushable conditions into filter items (see ItgFilterKind)
+ *		whose values are expressions in *exprs.  A psa_id filter is dropped
+ *		unless psa_integration_type is filtered too (the API requires both).
+ */
+List *
+itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols, List *conds,
+						List **exprs)
+{
+	List	   *items = NIL;
+	ListCell   *lc;
+	bool		have_psa_type = false;
+	List	   *result = NIL;
+
+	foreach(lc, conds)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		(void) classify_one(baserel, cols, ri->clause, &items, exprs);
+	}
+
+	foreach(lc, items)
+	{
+		List	   *item = lfirst(lc);
+		const ItgColumn *col = &cols->cols[intVal(lfourth(item)) - 1];
+
+		if ((col->def->flags & ITG_COL_PSA_TYPE) && intVal(lsecond(item)) == ITG_FK_IN)
+			have_psa_type = true;
+	}
+	foreach(lc, items)
+	{
+		List	   *item = lfirst(lc);
+		const ItgColumn *col = &cols->cols[intVal(lfourth(item)) - 1];
+
+		if ((col->def->flags & ITG_COL_PSA_ID) && !have_psa_type)
+			continue;
+		result = lappend(result, item);
+	}
+	return result;
+}
+
+/* ---------- building the query string ---------- */
+
+/*
+ * itg_append_encoded
+ *		Percent-encode a query value: everything but RFC 3986 unreserved
+ *		characters, so commas, brackets, '&', '+' and '#' survive intact.
+ */
+void
+itg_append_encoded(StringInfo buf, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~')
+			appendStringInfoChar(buf, (char) *p);
+		else
+		{
+			appendStringInfoChar(buf, '%');
+			appendStringInfoChar(buf, hex[*p >> 4]);
+			appendStringInfoChar(buf, hex[*p & 15]);
+		}
+	}
+}
+
+/* A timestamptz as the API's UTC form; round_up for an upper bound. */
+static char *
+format_utc(TimestampTz ts, bool round_up)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		return NULL;
+	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		return NULL;
+	if (round_up && fsec > 0)
+	{
+		ts += USECS_PER_SEC - fsec;
+		if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+			return NULL;
+	}
+	if (tm.tm_year < 1 || tm.tm_year > 9999)
+		return NULL;
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ",
+					tm.tm_year, tm.tm_mon, tm.tm_mday,
+					tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/*
+ * value_texts
+ *		The evaluated value of one item as a list of C strings (arrays give
+ *		one per element; NULL elements are left out and reported).
+ */
+static List *
+value_texts(const ItgFilterValue *v, bool *has_null)
+{
+	List	   *out = NIL;
+	Oid			outfunc;
+	bool		varlena;
+
+	*has_null = false;
+	if (v->isnull)
+	{
+		*has_null = true;
+		return NIL;
+	}
+	if (OidIsValid(get_element_type(v->type)) && type_is_array(v->type))
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(v->value);
+		Oid			elemtype = ARR_ELEMTYPE(arr);
+		int16		elmlen;
+		bool		elmbyval;
+		char		elmalign;
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
+		deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
+		getTypeOutputInfo(elemtype, &outfunc, &varlena);
+		for (int i = 0; i < n; i++)
+		{
+			if (nulls[i])
+			{
+				*has_null = true;
+				continue;
+			}
+			out = lappend(out, OidOutputFunctionCall(outfunc, elems[i]));
+		}
+		return out;
+	}
+	getTypeOutputInfo(v->type, &outfunc, &varlena);
+	return list_make1(OidOutputFunctionCall(outfunc, v->value));
+}
+
+/* Append "filter[key]=" with the key's brackets left raw, as IT Glue expects. */
+static void
+append_key(StringInfo buf, const char *prefix, const char *key)
+{
+	appendStringInfo(buf, "%sfilter%s[%s]=", buf->len > 0 ? "&" : "", prefix, key);
+}
+
+/* Backslash-escape commas, the API's list separator. */
+static char *
+escape_commas(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (const char *p = s; *p; p++)
+	{
+		if (*p == ',')
+			appendStringInfoChar(&buf, '\\');
+		appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
+
+static List *
+dedupe_strings(List *values)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, values)
+	{
+		ListCell   *lc2;
+		bool		seen = false;
+
+		foreach(lc2, out)
+			if (strcmp(lfirst(lc2), lfirst(lc)) == 0)
+				seen = true;
+		if (!seen)
+			out = lappend(out, lfirst(lc));
+	}
+	return out;
+}
+
+/*
+ * itg_build_requests
+ *		The filter part of the request(s) for evaluated filter values.
+ *
+ * Returns a list of query strings (without paging); more than one when a
+ * long IN list on an exactly-matched column is split into chunks.  Returns
+ * NIL with *no_rows when the conditions can match nothing (a NULL value, an
+ * empty IN list), so no request need be sent at all.  *show_id is set when a
+ * single id is asked for, so GET /resource/:id can be used.
+ */
+List *
+itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
+				   bool *no_rows, char **show_id)
+{
+	StringInfoData fixed;
+	List	   *chunk_values = NIL;
+	const char *chunk_key = NULL;
+	List	   *result = NIL;
+	ListCell   *lc;
+	char	   *lower[64] = {0};
+	char	   *upper[64] = {0};
+	const char *range_keys[64] = {0};
+	int			nranges = 0;
+	int			nparams = 0;	/* filter parameters in "fixed" */
+
+	*no_rows = false;
+	*show_id = NULL;
+	initStringInfo(&fixed);
+
+	foreach(lc, items)
+	{
+		List	   *item = lfirst(lc);
+		const char *key = strVal(linitial(item));
+		ItgFilterKind kind = intVal(lsecond(item));
+		ItgFilterValue *v = &values[intVal(lthird(item))];
+		const ItgColumn *col = &cols->cols[intVal(lfourth(item)) - 1];
+		bool		has_null;
+		List	   *texts;
+		ListCell   *lc2;
+
+		if (kind == ITG_FK_LOWER || kind == ITG_FK_UPPER)
+		{
+			int			r;
+			char	   *t;
+
+			if (v->isnull)
+			{
+				*no_rows = true;	/* ts < NULL is never true */
+				return NIL;
+			}
+			t = format_utc(DatumGetTimestampTz(v->value), kind == ITG_FK_UPPER);
+			if (t == NULL)
+				continue;		/* infinity or out of range: check locally */
+			for (r = 0; r < nranges; r++)
+				if (strcmp(range_keys[r], key) == 0)
+					break;
+			if (r == nranges)
+			{
+				if (nranges == lengthof(range_keys))
+					continue;
+				range_keys[nranges++] = key;
+			}
+			if (kind == ITG_FK_LOWER)
+				lower[r] = t;
+			else
+				upper[r] = t;
+			continue;
+		}
+
+		texts = value_texts(v, &has_null);
+		if (kind == ITG_FK_IN)
+		{
+			List	   *escaped = NIL;
+			bool		skip = false;
+
+			/* "= NULL" and "IN (NULL)" match nothing; NULL elements drop out. */
+			texts = dedupe_strings(texts);
+			if (texts == NIL)
+			{
+				*no_rows = true;
+				return NIL;
+			}
+			foreach(lc2, texts)
+			{
+				/* A backslash's meaning to the API is undocumented: keep it local. */
+				if (strchr(lfirst(lc2), '\\') != NULL)
+					skip = true;
+				escaped = lappend(escaped, escape_commas(lfirst(lc2)));
+			}
+			if (skip)
+				continue;
+			if ((col->def->flags & ITG_COL_ID) && list_length(texts) == 1)
+				*show_id = linitial(texts);
+			if (chunk_values == NIL && (col->def->flags & ITG_COL_FILTER_EXACT) &&
+				list_length(escaped) > 1)
+			{
+				/* The longest exact list may be split; place it last. */
+				chunk_values = escaped;
+				chunk_key = key;
+				continue;
+			}
+			append_key(&fixed, "", key);
+			nparams++;
+			foreach(lc2, escaped)
+			{
+				if (lc2 != list_head(escaped))
+					appendStringInfoChar(&fixed, ',');
+				itg_append_encoded(&fixed, lfirst(lc2));
+			}
+		}
+		else if (kind == ITG_FK_EXCLUDE)
+		{
+			/* x NOT IN (.., NULL) is never true. */
+			if (has_null)
+			{
+				*no_rows = true;
+				return NIL;
+			}
+			if (texts == NIL)
+				continue;
+			texts = dedupe_strings(texts);
+			append_key(&fixed, "[exclude]", key);
+			nparams++;
+			foreach(lc2, texts)
+			{
+				if (lc2 != list_head(texts))
+					appendStringInfoChar(&fixed, ',');
+				itg_append_encoded(&fixed, escape_commas(lfirst(lc2)));
+			}
+		}
+	}
+
+	for (int r = 0; r < nranges; r++)
+	{
+		append_key(&fixed, "", range_keys[r]);
+		nparams++;
+		appendStringInfo(&fixed, "%s,%s",
+						 lower[r] ? lower[r] : "*", upper[r] ? upper[r] : "*");
+	}
+
+	/* A show route serves only a lone id condition without other filters. */
+	if (*show_id != NULL && (nparams != 1 || chunk_values != NIL))
+		*show_id = NULL;
+
+	if (chunk_values == NIL)
+		return list_make1(fixed.data);
+
+	/* Split the list so that each request stays under the length limit. */
+	{
+		StringInfoData q;
+		int			n = 0;
+
+		initStringInfo(&q);
+		foreach(lc, chunk_values)
+		{
+			StringInfoData one;
+
+			initStringInfo(&one);
+			itg_append_encoded(&one, lfirst(lc));
+			if (n > 0 && q.len + one.len + 3 > ITG_MAX_QUERY_LEN)
+			{
+				result = lappend(result, q.data);
+				initStringInfo(&q);
+				n = 0;
+			}
+			if (n == 0)
+			{
+				appendStringInfoString(&q, fixed.data);
+				append_key(&q, "", chunk_key);
+			}
+			else
+				appendStringInfoChar(&q, ',');
+			appendStringInfoString(&q, one.data);
+			n++;
+		}
+		result = lappend(result, q.data);
+	}
+	return result;
+}
+
+/*
+ * itg_explain_request
+ *		The first request as EXPLAIN shows it before execution: Consts as
+ *		they will be sent, Params as $n.
+ */
+char *
+itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
+					List *exprs, int page_size)
+{
+	int			n = list_length(exprs);
+	ItgFilterValue *values = palloc0(sizeof(ItgFilterValue) * Max(n, 1));
+	List	   *params = NIL;
+	List	   *items_const = NIL;
+	ListCell   *lc;
+	bool		no_rows;
+	char	   *show_id;
+	List	   *reqs;
+	StringInfoData buf;
+	int			i = 0;
+
+	foreach(lc, exprs)
+	{
+		Expr	   *e = lfirst(lc);
+
+		if (IsA(e, Const))
+		{
+			values[i].value = ((Const *) e)->constvalue;
+			values[i].isnull = ((Const *) e)->constisnull;
+			values[i].type = ((Const *) e)->consttype;
+		}
+		i++;
+	}
+
+	foreach(lc, items)
+	{
+		List	   *item = lfirst(lc);
+		Expr	   *e = list_nth(exprs, intVal(lthird(item)));
+
+		if (IsA(e, Param))
+			params = lappend(params, item);
+		else
+			items_const = lappend(items_const, item);
+	}
+	reqs = itg_build_requests(cols, items_const, values, &no_rows, &show_id);
+	if (no_rows)
+		return pstrdup("none (the conditions cannot match any row)");
+	if (show_id != NULL && params == NIL)
+	{
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "GET %s/", res->path);
+		itg_append_encoded(&buf, show_id);
+		return buf.data;
+	}
+
+	initStringInfo(&buf);
+	if (reqs != NIL)
+		appendStringInfoString(&buf, linitial(reqs));
+	foreach(lc, params)
+	{
+		List	   *item = lfirst(lc);
+		Param	   *p = list_nth(exprs, intVal(lthird(item)));
+		ItgFilterKind kind = intVal(lsecond(item));
+
+		appendStringInfo(&buf, "%sfilter%s[%s]=%s$%d%s", buf.len > 0 ? "&" : "",
+						 kind == ITG_FK_EXCLUDE ? "[exclude]" : "",
+						 strVal(linitial(item)),
+						 kind == ITG_FK_UPPER ? "*," : "",
+						 p->paramid,
+						 kind == ITG_FK_LOWER ? ",*" : "");
+	}
+	{
+		char	   *q = itg_page_query(res->path, buf.data, 1, page_size, res->default_sort);
+
+		if (list_length(reqs) > 1)
+			return psprintf("GET %s (first of %d requests)", q, list_length(reqs));
+		return psprintf("GET %s", q);
+	}
+}
+
+/*
+ * itg_page_query
+ *		path?filters&page[number]=N&page[size]=S&sort=...  (brackets raw).
+ */
+char *
+itg_page_query(const char *path, const char *filters, int64 page_number,
+			   int page_size, const char *sort)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s?", path);
+	if (filters && filters[0])
+		appendStringInfo(&buf, "%s&", filters);
+	appendStringInfo(&buf, "page[number]=" INT64_FORMAT "&page[size]=%d",
+					 page_number, page_size);
+	if (sort)
+		appendStringInfo(&buf, "&sort=%s", sort);
+	return buf.data;
+}

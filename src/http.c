@@ -1,0 +1,929 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *		HTTP requests to IT Glue over the libcurl multi interface.  The only
+ *		file that includes libcurl.
+ *
+ * Design rules:
+ *	- The backend never blocks inside libcurl.  It waits on its latch and
+ *	  curl's sockets together (a WaitEventSet rebuilt per wait), so a cancel,
+ *	  statement_timeout or terminate is noticed at once, and any number of
+ *	  requests can be in flight for concurrent paging.
+ *	- One multi handle per backend keeps connections alive between requests
+ *	  and between queries.
+ *	- Each request owns a small memory context; deleting it (explicitly, or
+ *	  because an error unwound the query) releases the easy handle, headers
+ *	  and response buffer through a reset callback.  Nothing leaks on error.
+ *	- Retries (429, 5xx, network) happen here, with backoff and Retry-After,
+ *	  only when the method's policy says the request may safely run again.
+ *	- The API key goes into one header and nowhere else: not into messages,
+ *	  not into the request text shown by EXPLAIN or errors.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "lib/ilist.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "it_glue_fdw.h"
+
+/* Longest Retry-After we are willing to sleep for, and backoff limits. */
+#define ITG_MAX_RETRY_AFTER_MS	(120 * 1000)
+#define ITG_BACKOFF_BASE_MS		250
+#define ITG_BACKOFF_MAX_MS		(30 * 1000)
+#define ITG_MAX_SOCKETS			256
+
+typedef enum ItgRequestState
+{
+	ITG_REQ_WAITING,			/* not started, or waiting to retry */
+	ITG_REQ_RUNNING,			/* in the multi handle */
+	ITG_REQ_DONE				/* finished for good (success or final error) */
+} ItgRequestState;
+
+struct ItgHttpRequest
+{
+	MemoryContext cxt;			/* owns this struct; deleting it cleans up */
+	MemoryContextCallback cleanup_cb;
+	dlist_node	node;			/* in live_requests */
+	bool		cleaned;
+
+	CURL	   *easy;
+	struct curl_slist *headers;
+	char	   *method;
+	char	   *path_query;		/* what EXPLAIN and errors show */
+	char	   *body;			/* request body or NULL */
+	ItgRetryPolicy policy;
+	int			max_retries;
+	Oid			serverid;
+	int			requests_per_minute;
+	int			timeout_ms;
+
+	ItgRequestState state;
+	TimestampTz start_at;		/* earliest (re)start time */
+	int			attempt;		/* retries so far */
+
+	/* response; the buffer is malloc'd because curl callbacks fill it */
+	char	   *resp;
+	size_t		resp_len;
+	size_t		resp_cap;
+	size_t		max_bytes;
+	bool		too_large;
+	char		content_type[128];
+	char		retry_after[64];
+	long		status;
+	CURLcode	result;
+	char		errbuf[CURL_ERROR_SIZE];
+
+	ItgHttpStats *stats;
+};
+
+/* Backend-wide curl state. */
+static CURLM *multi = NULL;
+static dlist_head live_requests = DLIST_STATIC_INIT(live_requests);
+
+typedef struct ItgSocket
+{
+	curl_socket_t fd;
+	int			what;			/* CURL_POLL_IN / OUT / INOUT */
+} ItgSocket;
+
+static ItgSocket sockets[ITG_MAX_SOCKETS];
+static int	nsockets = 0;
+static long curl_timeout_ms = -1;	/* -1: no timer */
+static TimestampTz curl_timer_set_at = 0;
+
+/* Client-side pacing: a token bucket per server, for this backend. */
+typedef struct ItgBucket
+{
+	Oid			serverid;
+	int			per_minute;
+	double		tokens;
+	TimestampTz refilled_at;
+} ItgBucket;
+
+#define ITG_MAX_BUCKETS 16
+static ItgBucket buckets[ITG_MAX_BUCKETS];
+static int	nbuckets = 0;
+
+static void request_cleanup(void *arg);
+
+/* ---------- curl callbacks (no ereport, no palloc in here) ---------- */
+
+static int
+socket_callback(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	(void) easy;
+	(void) userp;
+	(void) socketp;
+
+	for (int i = 0; i < nsockets; i++)
+	{
+		if (sockets[i].fd != fd)
+			continue;
+		if (what == CURL_POLL_REMOVE)
+			sockets[i] = sockets[--nsockets];
+		else
+			sockets[i].what = what;
+		return 0;
+	}
+	if (what != CURL_POLL_REMOVE)
+	{
+		if (nsockets >= ITG_MAX_SOCKETS)
+			return -1;			/* curl fails the transfer; reported normally */
+		sockets[nsockets].fd = fd;
+		sockets[nsockets].what = what;
+		nsockets++;
+	}
+	return 0;
+}
+
+static int
+timer_callback(CURLM *m, long timeout_ms, void *userp)
+{
+	(void) m;
+	(void) userp;
+	curl_timeout_ms = timeout_ms;
+	curl_timer_set_at = GetCurrentTimestamp();
+	return 0;
+}
+
+static size_t
+write_callback(char *data, size_t size, size_t nmemb, void *userp)
+{
+	ItgHttpRequest *req = (ItgHttpRequest *) userp;
+	size_t		n = size * nmemb;
+
+	if (req->resp_len + n > req->max_bytes)
+	{
+		req->too_large = true;
+		return 0;				/* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	if (req->resp_len + n + 1 > req->resp_cap)
+	{
+		size_t		cap = req->resp_cap ? req->resp_cap : 65536;
+		char	   *grown;
+
+		while (cap < req->resp_len + n + 1)
+			cap *= 2;
+		grown = realloc(req->resp, cap);
+		if (grown == NULL)
+			return 0;
+		req->resp = grown;
+		req->resp_cap = cap;
+	}
+	memcpy(req->resp + req->resp_len, data, n);
+	req->resp_len += n;
+	req->resp[req->resp_len] = '\0';
+	return n;
+}
+
+/* Copy a header value, trimmed, if the line is "name: value". */
+static void
+capture_header(const char *line, size_t len, const char *name, char *dst, size_t dstlen)
+{
+	size_t		nlen = strlen(name);
+	size_t		start;
+	size_t		end;
+
+	if (len <= nlen || pg_strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+		return;
+	start = nlen + 1;
+	while (start < len && (line[start] == ' ' || line[start] == '\t'))
+		start++;
+	end = len;
+	while (end > start && (line[end - 1] == '\r' || line[end - 1] == '\n' ||
+						   line[end - 1] == ' '))
+		end--;
+	if (end - start >= dstlen)
+		end = start + dstlen - 1;
+	memcpy(dst, line + start, end - start);
+	dst[end - start] = '\0';
+}
+
+static size_t
+header_callback(char *data, size_t size, size_t nmemb, void *userp)
+{
+	ItgHttpRequest *req = (ItgHttpRequest *) userp;
+	size_t		n = size * nmemb;
+
+	/* A new status line starts a new header block (e.g. after 100). */
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+	{
+		req->content_type[0] = '\0';
+		req->retry_after[0] = '\0';
+	}
+	capture_header(data, n, "content-type", req->content_type, sizeof(req->content_type));
+	capture_header(data, n, "retry-after", req->retry_after, sizeof(req->retry_after));
+	return n;
+}
+
+/* ---------- backend-wide setup ---------- */
+
+/* Create the multi handle on first use; curl_global_init ran in _PG_init. */
+static void
+ensure_multi(void)
+{
+	if (multi != NULL)
+		return;
+	multi = curl_multi_init();
+	if (multi == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not initialize libcurl")));
+	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, socket_callback);
+	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_callback);
+}
+
+/* ---------- pacing ---------- */
+
+static ItgBucket *
+bucket_for(Oid serverid, int per_minute)
+{
+	ItgBucket  *b = NULL;
+
+	for (int i = 0; i < nbuckets; i++)
+		if (buckets[i].serverid == serverid)
+			b = &buckets[i];
+	if (b == NULL)
+	{
+		if (nbuckets < ITG_MAX_BUCKETS)
+			b = &buckets[nbuckets++];
+		else
+			b = &buckets[serverid % ITG_MAX_BUCKETS];
+		b->serverid = serverid;
+		b->per_minute = 0;
+	}
+	if (b->per_minute != per_minute)
+	{
+		/* New or changed rate: start full, a quarter-minute of burst. */
+		b->per_minute = per_minute;
+		b->tokens = Max(1.0, per_minute / 4.0);
+		b->refilled_at = GetCurrentTimestamp();
+	}
+	return b;
+}
+
+/*
+ * take_token
+ *		Take one request token for the server, or return how many ms until
+ *		one is available.
+ */
+static long
+take_token(ItgHttpRequest *req, TimestampTz now)
+{
+	ItgBucket  *b = bucket_for(req->serverid, req->requests_per_minute);
+	double		capacity = Max(1.0, b->per_minute / 4.0);
+	double		per_ms = b->per_minute / 60000.0;
+
+	b->tokens = Min(capacity, b->tokens + (now - b->refilled_at) / 1000.0 * per_ms);
+	b->refilled_at = now;
+	if (b->tokens >= 1.0)
+	{
+		b->tokens -= 1.0;
+		return 0;
+	}
+	return (long) ((1.0 - b->tokens) / per_ms) + 1;
+}
+
+/* ---------- request lifecycle ---------- */
+
+/*
+ * itg_http_start
+ *		Create a request and queue it.  It starts as soon as pacing allows;
+ *		the caller then waits with itg_http_wait() or itg_http_wait_any().
+ */
+ItgHttpRequest *
+itg_http_start(const ItgOptions *opts, const char *method, const char *path_query,
+			   const char *body, ItgHttpStats *stats)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "it_glue_fdw request",
+											  ALLOCSET_SMALL_SIZES);
+	ItgHttpRequest *req = MemoryContextAllocZero(cxt, sizeof(ItgHttpRequest));
+	char	   *url;
+	char	   *key_header;
+
+	ensure_multi();
+
+	req->cxt = cxt;
+	req->method = MemoryContextStrdup(cxt, method);
+	req->path_query = MemoryContextStrdup(cxt, path_query);
+	req->body = body ? MemoryContextStrdup(cxt, body) : NULL;
+	req->policy = strcmp(method, "GET") == 0 ? ITG_RETRY_IDEMPOTENT : ITG_RETRY_UNSENT_ONLY;
+	req->max_retries = opts->max_retries;
+	req->serverid = opts->serverid;
+	req->requests_per_minute = opts->requests_per_minute;
+	req->timeout_ms = opts->timeout_ms;
+	req->max_bytes = (size_t) opts->max_response_mb * 1024 * 1024;
+	req->stats = stats;
+	req->state = ITG_REQ_WAITING;
+	req->start_at = 0;
+
+	/* Register cleanup before acquiring anything it must release. */
+	req->cleanup_cb.func = request_cleanup;
+	req->cleanup_cb.arg = req;
+	MemoryContextRegisterResetCallback(cxt, &req->cleanup_cb);
+	dlist_push_tail(&live_requests, &req->node);
+
+	req->easy = curl_easy_init();
+	if (req->easy == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl handle")));
+
+	url = psprintf("%s%s", opts->base_url, path_query);
+	key_header = psprintf("x-api-key: %s", opts->api_key ? opts->api_key : "");
+	req->headers = curl_slist_append(req->headers, key_header);
+	/* Overwrite the copy so the key does not linger in freed memory. */
+	memset(key_header, 0, strlen(key_header));
+	pfree(key_header);
+	req->headers = curl_slist_append(req->headers, "Accept: application/vnd.api+json");
+	req->headers = curl_slist_append(req->headers, "Expect:");
+	if (body != NULL)
+		req->headers = curl_slist_append(req->headers,
+										 "Content-Type: application/vnd.api+json");
+	if (req->headers == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory building IT Glue request headers")));
+
+	curl_easy_setopt(req->easy, CURLOPT_URL, url);
+	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(req->easy, CURLOPT_USERAGENT, ITG_USER_AGENT);
+	curl_easy_setopt(req->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(req->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(req->easy, CURLOPT_TIMEOUT_MS, (long) opts->timeout_ms);
+	curl_easy_setopt(req->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) opts->connect_timeout_ms);
+	curl_easy_setopt(req->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(req->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (opts->ca_file)
+		curl_easy_setopt(req->easy, CURLOPT_CAINFO, opts->ca_file);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(req->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(req->easy, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(req->easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(req->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(req->easy, CURLOPT_WRITEFUNCTION, write_callback);
+	curl_easy_setopt(req->easy, CURLOPT_WRITEDATA, req);
+	curl_easy_setopt(req->easy, CURLOPT_HEADERFUNCTION, header_callback);
+	curl_easy_setopt(req->easy, CURLOPT_HEADERDATA, req);
+	curl_easy_setopt(req->easy, CURLOPT_ERRORBUFFER, req->errbuf);
+	curl_easy_setopt(req->easy, CURLOPT_PRIVATE, req);
+	if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(req->easy, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->body != NULL)
+	{
+		curl_easy_setopt(req->easy, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(req->easy, CURLOPT_POSTFIELDSIZE, (long) strlen(req->body));
+	}
+	pfree(url);
+	return req;
+}
+
+/* Release everything curl-side; runs when the request's context goes away. */
+static void
+request_cleanup(void *arg)
+{
+	ItgHttpRequest *req = (ItgHttpRequest *) arg;
+
+	if (req->cleaned)
+		return;
+	req->cleaned = true;
+	dlist_delete(&req->node);
+	if (req->easy != NULL)
+	{
+		if (req->state == ITG_REQ_RUNNING && multi != NULL)
+			curl_multi_remove_handle(multi, req->easy);
+		curl_easy_cleanup(req->easy);
+		req->easy = NULL;
+	}
+	if (req->headers != NULL)
+		curl_slist_free_all(req->headers);
+	req->headers = NULL;
+	free(req->resp);
+	req->resp = NULL;
+}
+
+/* itg_http_release: free a request and its response now. */
+void
+itg_http_release(ItgHttpRequest *req)
+{
+	if (req != NULL)
+		MemoryContextDelete(req->cxt);
+}
+
+/* Hand a due request to curl, resetting the previous attempt's response. */
+static void
+launch(ItgHttpRequest *req)
+{
+	CURLMcode	mc;
+
+	req->resp_len = 0;
+	req->too_large = false;
+	req->status = 0;
+	req->result = CURLE_OK;
+	req->errbuf[0] = '\0';
+	req->content_type[0] = '\0';
+	req->retry_after[0] = '\0';
+	mc = curl_multi_add_handle(multi, req->easy);
+	if (mc != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not start IT Glue request: %s", curl_multi_strerror(mc))));
+	req->state = ITG_REQ_RUNNING;
+	if (req->stats)
+		req->stats->requests++;
+}
+
+/* Is this transport error one where the request certainly never ran? */
+static bool
+transport_error_unsent(CURLcode rc)
+{
+	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+		rc == CURLE_COULDNT_RESOLVE_PROXY;
+}
+
+static bool
+transport_error_retryable(CURLcode rc)
+{
+	return rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR ||
+		rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING ||
+		rc == CURLE_PARTIAL_FILE || rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM;
+}
+
+/* Retry-After as milliseconds (seconds form only), or -1. */
+static long
+retry_after_ms(const ItgHttpRequest *req)
+{
+	char	   *end;
+	double		secs;
+
+	if (req->retry_after[0] == '\0')
+		return -1;
+	secs = strtod(req->retry_after, &end);
+	if (end == req->retry_after || secs < 0)
+	{
+		/* HTTP-date form */
+		time_t		when = curl_getdate(req->retry_after, NULL);
+
+		if (when < 0)
+			return -1;
+		secs = difftime(when, time(NULL));
+		if (secs < 0)
+			secs = 0;
+	}
+	return (long) (secs * 1000.0);
+}
+
+/*
+ * finish_attempt
+ *		A transfer ended: decide between done and a retry after a delay.
+ */
+static void
+finish_attempt(ItgHttpRequest *req, CURLcode rc)
+{
+	bool		retry = false;
+	long		delay_ms;
+
+	curl_multi_remove_handle(multi, req->easy);
+	req->result = rc;
+	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->status);
+	if (req->stats)
+		req->stats->bytes += (int64) req->resp_len;
+
+	if (rc != CURLE_OK)
+	{
+		if (!req->too_large)
+			retry = transport_error_unsent(rc) ||
+				(req->policy == ITG_RETRY_IDEMPOTENT && transport_error_retryable(rc));
+	}
+	else if (req->status == 429)
+		retry = true;			/* rate-limited requests were not executed */
+	else if (req->status >= 500 || req->status == 408)
+		retry = req->policy == ITG_RETRY_IDEMPOTENT;
+
+	if (!retry || req->attempt >= req->max_retries)
+	{
+		req->state = ITG_REQ_DONE;
+		return;
+	}
+
+	delay_ms = (rc == CURLE_OK) ? retry_after_ms(req) : -1;
+	if (delay_ms > ITG_MAX_RETRY_AFTER_MS)
+	{
+		/* Sleeping that long inside a query helps nobody: report it. */
+		req->state = ITG_REQ_DONE;
+		return;
+	}
+	if (delay_ms < 0)
+	{
+		long		base = ITG_BACKOFF_BASE_MS << Min(req->attempt, 16);
+
+		base = Min(base, ITG_BACKOFF_MAX_MS);
+		/* Full jitter in [base/2, base) spreads out competing clients. */
+		delay_ms = base / 2 + (long) (random() % Max(base / 2, 1));
+	}
+	req->attempt++;
+	if (req->stats)
+	{
+		req->stats->retries++;
+		req->stats->wait_ms += delay_ms;
+	}
+	req->state = ITG_REQ_WAITING;
+	req->start_at = GetCurrentTimestamp() + (TimestampTz) delay_ms * 1000;
+}
+
+/* Collect finished transfers from curl. */
+static void
+collect_finished(void)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL)
+	{
+		ItgHttpRequest *req = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &req);
+		if (req != NULL)
+			finish_attempt(req, msg->data.result);
+	}
+}
+
+/*
+ * start_due_requests
+ *		Launch waiting requests whose time has come and for which pacing has
+ *		a token.  Returns ms until the next one could start, or -1.
+ */
+static long
+start_due_requests(void)
+{
+	dlist_iter	iter;
+	TimestampTz now = GetCurrentTimestamp();
+	long		next = -1;
+
+	dlist_foreach(iter, &live_requests)
+	{
+		ItgHttpRequest *req = dlist_container(ItgHttpRequest, node, iter.cur);
+		long		wait;
+
+		if (req->state != ITG_REQ_WAITING)
+			continue;
+		if (req->start_at > now)
+			wait = (long) ((req->start_at - now) / 1000) + 1;
+		else
+			wait = take_token(req, now);
+		if (wait == 0)
+		{
+			launch(req);
+			continue;
+		}
+		if (next < 0 || wait < next)
+			next = wait;
+	}
+	return next;
+}
+
+/*
+ * drive
+ *		One round: start what is due, wait on the latch and curl's sockets
+ *		(at most max_wait_ms), let curl work, collect finished transfers.
+ *		Interrupts are serviced here, after the wait set is freed.
+ */
+static void
+drive(long max_wait_ms)
+{
+	WaitEventSet *set;
+	WaitEvent	events[ITG_MAX_SOCKETS + 2];
+	long		timeout = max_wait_ms;
+	long		next_start;
+	int			nready;
+	int			running;
+	bool		latch_set = false;
+	bool		any_socket = false;
+
+	CHECK_FOR_INTERRUPTS();
+
+	next_start = start_due_requests();
+	if (next_start >= 0 && (timeout < 0 || next_start < timeout))
+		timeout = next_start;
+	if (curl_timeout_ms >= 0)
+	{
+		long		left = curl_timeout_ms -
+			(long) ((GetCurrentTimestamp() - curl_timer_set_at) / 1000);
+
+		if (left < 0)
+			left = 0;
+		if (timeout < 0 || left < timeout)
+			timeout = left;
+	}
+	if (timeout < 0)
+		timeout = 1000;
+
+	set = itg_create_wait_event_set(nsockets + 2);
+	AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	for (int i = 0; i < nsockets; i++)
+	{
+		uint32		ev = 0;
+
+		if (sockets[i].what & CURL_POLL_IN)
+			ev |= WL_SOCKET_READABLE;
+		if (sockets[i].what & CURL_POLL_OUT)
+			ev |= WL_SOCKET_WRITEABLE;
+		if (ev != 0)
+			AddWaitEventToSet(set, ev, sockets[i].fd, NULL, NULL);
+	}
+	nready = WaitEventSetWait(set, timeout, events, lengthof(events), PG_WAIT_EXTENSION);
+	FreeWaitEventSet(set);
+
+	for (int i = 0; i < nready; i++)
+	{
+		if (events[i].events & WL_LATCH_SET)
+		{
+			latch_set = true;
+			continue;
+		}
+		if (events[i].events & (WL_SOCKET_READABLE | WL_SOCKET_WRITEABLE))
+		{
+			int			flags = 0;
+
+			if (events[i].events & WL_SOCKET_READABLE)
+				flags |= CURL_CSELECT_IN;
+			if (events[i].events & WL_SOCKET_WRITEABLE)
+				flags |= CURL_CSELECT_OUT;
+			any_socket = true;
+			curl_multi_socket_action(multi, events[i].fd, flags, &running);
+		}
+	}
+	if (!any_socket || curl_timeout_ms == 0 ||
+		(curl_timeout_ms > 0 &&
+		 GetCurrentTimestamp() - curl_timer_set_at >= (TimestampTz) curl_timeout_ms * 1000))
+		curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+
+	collect_finished();
+
+	if (latch_set)
+		ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* itg_http_finished: has the request finished for good? */
+bool
+itg_http_finished(ItgHttpRequest *req)
+{
+	return req->state == ITG_REQ_DONE;
+}
+
+/* itg_http_wait: run transfers until this request has finished for good. */
+void
+itg_http_wait(ItgHttpRequest *req)
+{
+	while (req->state != ITG_REQ_DONE)
+		drive(-1);
+}
+
+/* itg_http_wait_any: run transfers for one round (some progress or time). */
+void
+itg_http_wait_any(void)
+{
+	drive(-1);
+}
+
+long
+itg_http_status(ItgHttpRequest *req)
+{
+	return req->status;
+}
+
+const char *
+itg_http_body(ItgHttpRequest *req, size_t *len)
+{
+	*len = req->resp_len;
+	return req->resp ? req->resp : "";
+}
+
+const char *
+itg_http_content_type(ItgHttpRequest *req)
+{
+	return req->content_type;
+}
+
+const char *
+itg_http_method(ItgHttpRequest *req)
+{
+	return req->method;
+}
+
+const char *
+itg_http_path(ItgHttpRequest *req)
+{
+	return req->path_query;
+}
+
+/* itg_http_transport_ok: did the transfer complete (whatever the status)? */
+bool
+itg_http_transport_ok(ItgHttpRequest *req)
+{
+	return req->result == CURLE_OK;
+}
+
+/* itg_http_error_context: "IT Glue request: GET /path?query" */
+void
+itg_http_error_context(void *arg)
+{
+	ItgHttpRequest *req = (ItgHttpRequest *) arg;
+
+	if (req != NULL && !req->cleaned)
+		errcontext("IT Glue request: %s %s", req->method, req->path_query);
+}
+
+/*
+ * itg_http_excerpt
+ *		A short, printable, single-line excerpt of a body for messages.
+ */
+char *
+itg_http_excerpt(const char *body, size_t len)
+{
+	StringInfoData buf;
+	size_t		n = Min(len, 120);
+	bool		space = false;
+
+	initStringInfo(&buf);
+	for (size_t i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) body[i];
+
+		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+		{
+			space = true;
+			continue;
+		}
+		if (space && buf.len > 0)
+			appendStringInfoChar(&buf, ' ');
+		space = false;
+		appendStringInfoChar(&buf, (c < 0x20 || c == 0x7f) ? '?' : (char) c);
+	}
+	if (len > n)
+		appendStringInfoString(&buf, "...");
+	return buf.data;
+}
+
+/*
+ * itg_http_raise_transport_error
+ *		The request never got an HTTP answer (after any retries): report why.
+ */
+void
+itg_http_raise_transport_error(ItgHttpRequest *req, const char *what)
+{
+	ErrorContextCallback errcb;
+	const char *reason = req->errbuf[0] ? req->errbuf : curl_easy_strerror(req->result);
+
+	errcb.callback = itg_http_error_context;
+	errcb.arg = req;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	if (req->too_large)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: the response is larger than %zu MB", what,
+						req->max_bytes / (1024 * 1024)),
+				 errhint("Lower page_size, or raise the server option max_response_mb.")));
+	if (req->result == CURLE_OPERATION_TIMEDOUT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s: the request timed out", what),
+				 errdetail_internal("%s", reason),
+				 errhint("The request was tried %d time(s). Raise timeout_ms, or lower page_size.",
+						 req->attempt + 1)));
+	if (transport_error_unsent(req->result) || req->result == CURLE_SSL_CONNECT_ERROR ||
+		req->result == CURLE_PEER_FAILED_VERIFICATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+				 errmsg("%s: could not connect to IT Glue", what),
+				 errdetail_internal("%s", reason),
+				 req->result == CURLE_PEER_FAILED_VERIFICATION ?
+				 errhint("The server's TLS certificate was not trusted. A superuser can set the server option ca_file.") :
+				 errhint("Check the server's url or region option.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("%s: the transfer failed", what),
+			 errdetail_internal("%s", reason)));
+}
+
+/* Does the response look like an HTML page? */
+static bool
+body_is_html(ItgHttpRequest *req)
+{
+	const char *p = req->resp ? req->resp : "";
+
+	if (pg_strncasecmp(req->content_type, "text/html", 9) == 0)
+		return true;
+	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+		p++;
+	return *p == '<';
+}
+
+/*
+ * itg_http_raise_status_error
+ *		Report a non-2xx answer with the SQLSTATE its status maps to, the
+ *		API's own text in the detail and the request in the context.
+ */
+void
+itg_http_raise_status_error(ItgHttpRequest *req, const char *what)
+{
+	ErrorContextCallback errcb;
+	ItgApiError api;
+	bool		parsed = false;
+	char	   *detail;
+	long		st = req->status;
+
+	if (req->resp_len > 0)
+		parsed = itg_parse_error_body(req->resp, req->resp_len, itg_palloc_alloc,
+									  CurrentMemoryContext, &api);
+	if (parsed)
+		detail = psprintf("IT Glue said: %s", api.all_text);
+	else if (req->resp_len == 0)
+		detail = psprintf("The response body was empty.");
+	else
+		detail = psprintf("The response (%s) starts with: %s",
+						  req->content_type[0] ? req->content_type : "no content type",
+						  itg_http_excerpt(req->resp, req->resp_len));
+
+	errcb.callback = itg_http_error_context;
+	errcb.arg = req;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	if (st == 401 || st == 403)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("%s: IT Glue rejected the API key (HTTP %ld)", what, st),
+				 errdetail_internal("%s", detail),
+				 errhint("Check the api_key of your user mapping for this server, and that the server's region matches the key's IT Glue region.")));
+	if (st == 404 && !parsed)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+				 errmsg("%s: IT Glue has no such route (HTTP 404)", what),
+				 errdetail_internal("%s", detail),
+				 errhint("Check the server's url option and the foreign table's resource option.")));
+	if (st == 404)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("%s: IT Glue record not found (HTTP 404)", what),
+				 errdetail_internal("%s", detail)));
+	if (st == 422)
+	{
+		bool		taken = parsed && api.all_text && strstr(api.all_text, "has already been taken");
+
+		ereport(ERROR,
+				(errcode(taken ? ERRCODE_UNIQUE_VIOLATION : ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: IT Glue refused the request (HTTP 422)", what),
+				 errdetail_internal("%s", detail)));
+	}
+	if (st == 429)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s: IT Glue rate limit exceeded (HTTP 429)", what),
+				 errdetail_internal("%s", detail),
+				 errhint("The request was tried %d time(s). Lower requests_per_minute or max_concurrency, raise max_retries, or try again later.",
+						 req->attempt + 1)));
+	if (st >= 500)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s: IT Glue server error (HTTP %ld)", what, st),
+				 errdetail_internal("%s", detail),
+				 req->policy == ITG_RETRY_IDEMPOTENT ?
+				 errhint("The request was tried %d time(s). Try again later, or raise max_retries.",
+						 req->attempt + 1) :
+				 errhint("A write is not retried after a server error, because it may have been carried out. Check the record in IT Glue before trying again.")));
+	if (body_is_html(req) || !parsed)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s: unexpected HTTP %ld from IT Glue", what, st),
+				 errdetail_internal("%s", detail)));
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("%s: IT Glue returned HTTP %ld", what, st),
+			 errdetail_internal("%s", detail)));
+}
+
+/* itg_http_init: process-wide libcurl initialization, from _PG_init. */
+void
+itg_http_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+		elog(ERROR, "could not initialize libcurl");
+}

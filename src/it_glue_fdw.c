@@ -1,0 +1,887 @@
+/*-------------------------------------------------------------------------
+ *
+ * it_glue_fdw.c
+ *		Foreign-data wrapper for the IT Glue API: module setup, the handler,
+ *		planner and scan callbacks, and EXPLAIN.
+ *
+ * Design rules:
+ *	- A scan streams: pages are requested as rows are consumed, each page is
+ *	  parsed into a memory context that is reset before the next, and each
+ *	  row's conversions live in a context reset per row.  Memory is bounded
+ *	  by the pages in flight, whatever the table size.
+ *	- Nothing is sent before the first row is asked for, so EXPLAIN and a
+ *	  LIMIT 0 probe cost no request.
+ *	- Once the first page gives the total, up to max_concurrency following
+ *	  pages are fetched at once; rows still come out in page order.
+ *	- Every condition is re-checked locally (see deparse.c), so a loose or
+ *	  ignored filter can never change the result.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/reloptions.h"
+#include "access/table.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "commands/vacuum.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/sampling.h"
+
+#include "it_glue_fdw.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(it_glue_fdw_handler);
+
+/* Planner cost units: a request is expensive next to a local row. */
+#define ITG_REQUEST_COST	1000.0
+#define ITG_ROW_COST		(cpu_tuple_cost * 10)
+
+/* How the plan's fdw_private list is laid out. */
+enum ItgScanPrivateIndex
+{
+	ITG_PRIV_ITEMS,				/* filter items (see deparse.c) */
+	ITG_PRIV_ATTRS,				/* attribute numbers the query uses */
+	ITG_PRIV_PREFETCH,			/* Integer: may fetch pages ahead */
+	ITG_PRIV_EXPLAIN			/* String: the first request, for EXPLAIN */
+};
+
+/* Planner state for one foreign relation (baserel->fdw_private). */
+typedef struct ItgRelInfo
+{
+	ItgOptions *opts;
+	ItgColumns *cols;
+	List	   *items;
+	List	   *exprs;
+	Bitmapset  *attrs_used;
+	double		fetched_rows;	/* rows the API is expected to return */
+} ItgRelInfo;
+
+#define ITG_MAX_INFLIGHT 64
+
+/* Execution state of one scan. */
+typedef struct ItgScanState
+{
+	Relation	rel;
+	ItgOptions *opts;
+	ItgColumns *cols;
+	ItgConverter *conv;
+	const char *const *attr_names;
+	int			nattr_names;
+
+	List	   *items;
+	List	   *param_states;	/* ExprStates of fdw_exprs */
+	List	   *param_exprs;
+	bool		prefetch;
+	char	   *explain_filters;
+
+	/* per pass (reset on rescan) */
+	bool		started;
+	bool		no_rows;
+	List	   *queries;		/* filter strings, one per chunk */
+	int			query_index;
+	char	   *show_id;		/* GET /resource/:id */
+	int64		next_page;		/* next page number to request */
+	int64		total_pages;	/* from the first page's meta, -1 unknown */
+	int64		total_count;
+	bool		query_exhausted;	/* no more pages for the current query */
+	int64		last_id;		/* ids must rise across pages (sort=id) */
+	ItgHttpRequest *inflight[ITG_MAX_INFLIGHT];
+	int64		inflight_page[ITG_MAX_INFLIGHT];
+	int			ninflight;
+	bool		pass_complete;	/* one pass read every row */
+	bool		single_page;	/* that pass was one page: rescans reuse it */
+
+	ItgPage		page;
+	int			next_record;
+
+	MemoryContext request_cxt;	/* parent of each request's own context */
+	MemoryContext pass_cxt;		/* filter values and queries; reset per pass */
+	MemoryContext batch_cxt;	/* the current page; reset per page */
+	MemoryContext temp_cxt;		/* one row's conversions; reset per row */
+
+	ItgHttpStats stats;
+	int64		pages;
+} ItgScanState;
+
+/* ---------- module setup ---------- */
+
+void
+_PG_init(void)
+{
+	itg_http_init();
+}
+
+/* ---------- planner ---------- */
+
+/* Which columns the query reads (for projection of conversions). */
+static Bitmapset *
+collect_attrs_used(RelOptInfo *baserel)
+{
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		pull_varattnos((Node *) ri->clause, baserel->relid, &attrs);
+	}
+	return attrs;
+}
+
+/*
+ * remote_count
+ *		Ask the API how many rows match the Const filters (page[size]=1 and
+ *		meta.total-count).  Used for use_remote_estimate.
+ */
+static double
+remote_count(ItgRelInfo *info)
+{
+	ItgFilterValue *values = palloc0(sizeof(ItgFilterValue) * Max(list_length(info->exprs), 1));
+	List	   *const_items = NIL;
+	ListCell   *lc;
+	int			i = 0;
+	bool		no_rows;
+	char	   *show_id;
+	List	   *queries;
+	ItgHttpRequest *req;
+	ItgPage		page;
+	char		errbuf[256];
+	const char *body;
+	size_t		len;
+	double		count;
+
+	foreach(lc, info->exprs)
+	{
+		Expr	   *e = lfirst(lc);
+
+		if (IsA(e, Const))
+		{
+			values[i].value = ((Const *) e)->constvalue;
+			values[i].isnull = ((Const *) e)->constisnull;
+			values[i].type = ((Const *) e)->consttype;
+		}
+		i++;
+	}
+	foreach(lc, info->items)
+	{
+		List	   *item = lfirst(lc);
+
+		if (IsA(list_nth(info->exprs, intVal(lthird(item))), Const))
+			const_items = lappend(const_items, item);
+	}
+	queries = itg_build_requests(info->cols, const_items, values, &no_rows, &show_id);
+	if (no_rows)
+		return 0;
+
+	req = itg_http_start(info->opts, "GET",
+						 itg_page_query(info->opts->resource->path,
+										queries ? linitial(queries) : "", 1, 1,
+										info->opts->resource->default_sort),
+						 NULL, NULL);
+	itg_http_wait(req);
+	if (!itg_http_transport_ok(req))
+		itg_http_raise_transport_error(req, "could not estimate the size of an IT Glue table");
+	if (itg_http_status(req) < 200 || itg_http_status(req) > 299)
+		itg_http_raise_status_error(req, "could not estimate the size of an IT Glue table");
+	body = itg_http_body(req, &len);
+	if (!itg_parse_page(body, len, NULL, 0, false, itg_palloc_alloc,
+						CurrentMemoryContext, &page, errbuf, sizeof(errbuf)) ||
+		page.total_count < 0)
+		count = info->opts->resource->default_rows;
+	else
+		count = (double) page.total_count * list_length(queries);
+	itg_http_release(req);
+	return count;
+}
+
+/*
+ * itgGetForeignRelSize
+ *		Options, columns, the conditions the API can narrow by, and a row
+ *		estimate.
+ */
+static void
+itgGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	ItgRelInfo *info = palloc0(sizeof(ItgRelInfo));
+	Relation	rel;
+	double		tuples;
+	Selectivity sel;
+
+	baserel->fdw_private = info;
+	info->opts = itg_get_options(foreigntableid, itg_rel_userid(root, baserel), false);
+
+	rel = table_open(foreigntableid, NoLock);
+	info->cols = itg_table_columns(rel, info->opts->resource);
+	table_close(rel, NoLock);
+
+	info->items = itg_classify_conditions(baserel, info->cols,
+										  baserel->baserestrictinfo, &info->exprs);
+	info->attrs_used = collect_attrs_used(baserel);
+
+	sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
+	if (info->opts->use_remote_estimate)
+	{
+		ItgOptions *keyed = itg_get_options(foreigntableid,
+											itg_rel_userid(root, baserel), true);
+
+		info->opts = keyed;
+		info->fetched_rows = remote_count(info);
+		/* The count already reflects the pushed filters; scale by the rest. */
+		baserel->rows = clamp_row_est(info->fetched_rows * (info->items ? 1.0 : sel));
+	}
+	else
+	{
+		tuples = baserel->tuples > 0 ? baserel->tuples : info->opts->resource->default_rows;
+		baserel->tuples = tuples;
+		baserel->rows = clamp_row_est(tuples * sel);
+		info->fetched_rows = info->items ? baserel->rows : tuples;
+	}
+}
+
+/*
+ * itgGetForeignPaths
+ *		One path: its cost is dominated by the number of requests.
+ */
+static void
+itgGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	ItgRelInfo *info = (ItgRelInfo *) baserel->fdw_private;
+	double		pages = ceil(Max(info->fetched_rows, 1.0) / info->opts->page_size);
+	Cost		startup = ITG_REQUEST_COST;
+	Cost		total = startup + (pages - 1) * ITG_REQUEST_COST / info->opts->max_concurrency +
+		info->fetched_rows * ITG_ROW_COST;
+
+	(void) foreigntableid;
+	add_path(baserel, (Path *)
+			 itg_create_foreignscan_path(root, baserel, NULL, baserel->rows,
+										 startup, total, NIL, NULL, NULL, NIL));
+}
+
+/*
+ * itgGetForeignPlan
+ *		Every condition stays in the local qual list; the pushable ones also
+ *		travel as filter items with their values in fdw_exprs.
+ */
+static ForeignScan *
+itgGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+				  ForeignPath *best_path, List *tlist, List *scan_clauses,
+				  Plan *outer_plan)
+{
+	ItgRelInfo *info = (ItgRelInfo *) baserel->fdw_private;
+	List	   *local_exprs = extract_actual_clauses(scan_clauses, false);
+	List	   *attrs = NIL;
+	List	   *fdw_private;
+	int			x = -1;
+	bool		prefetch;
+
+	(void) foreigntableid;
+	(void) best_path;
+
+	while ((x = bms_next_member(info->attrs_used, x)) >= 0)
+		attrs = lappend_int(attrs, x + FirstLowInvalidHeapAttributeNumber);
+
+	/*
+	 * Fetching ahead wastes requests when the executor may stop early: only
+	 * read ahead when the query has no LIMIT.
+	 */
+	prefetch = root->limit_tuples < 0 && root->parse->limitCount == NULL;
+
+	fdw_private = list_make4(info->items, attrs, makeInteger(prefetch ? 1 : 0),
+							 makeString(itg_explain_request(info->opts->resource, info->cols,
+															info->items, info->exprs,
+															info->opts->page_size)));
+
+	return make_foreignscan(tlist, local_exprs, baserel->relid, info->exprs,
+							fdw_private, NIL, NIL, outer_plan);
+}
+
+/* ---------- execution ---------- */
+
+static void
+release_inflight(ItgScanState *ss)
+{
+	for (int i = 0; i < ss->ninflight; i++)
+		itg_http_release(ss->inflight[i]);
+	ss->ninflight = 0;
+}
+
+/* Reset per-pass state so the next row asked for starts a new pass. */
+static void
+reset_pass(ItgScanState *ss)
+{
+	release_inflight(ss);
+	ss->started = false;
+	ss->no_rows = false;
+	ss->queries = NIL;
+	ss->query_index = 0;
+	ss->show_id = NULL;
+	ss->next_page = 1;
+	ss->total_pages = -1;
+	ss->total_count = -1;
+	ss->query_exhausted = false;
+	ss->last_id = PG_INT64_MIN;
+	ss->pass_complete = false;
+	ss->single_page = false;
+	memset(&ss->page, 0, sizeof(ss->page));
+	ss->next_record = 0;
+	MemoryContextReset(ss->batch_cxt);
+	MemoryContextReset(ss->pass_cxt);
+}
+
+/*
+ * itgBeginForeignScan
+ *		Set up the scan; no request is sent until the first row is wanted.
+ */
+static void
+itgBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	ItgScanState *ss;
+	List	   *attr_list;
+	Bitmapset  *attrs_used = NULL;
+	ListCell   *lc;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	ss = palloc0(sizeof(ItgScanState));
+	node->fdw_state = ss;
+	ss->rel = node->ss.ss_currentRelation;
+	ss->opts = itg_get_options(RelationGetRelid(ss->rel),
+							   itg_scan_userid(fsplan, estate), true);
+	ss->cols = itg_table_columns(ss->rel, ss->opts->resource);
+
+	ss->items = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_ITEMS);
+	attr_list = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_ATTRS);
+	ss->prefetch = intVal(list_nth(fsplan->fdw_private, ITG_PRIV_PREFETCH)) != 0;
+	foreach(lc, attr_list)
+		attrs_used = bms_add_member(attrs_used,
+									lfirst_int(lc) - FirstLowInvalidHeapAttributeNumber);
+
+	ss->conv = itg_converter_create(ss->rel, ss->cols, attrs_used);
+	ss->attr_names = itg_converter_attr_names(ss->conv, &ss->nattr_names);
+	ss->param_exprs = fsplan->fdw_exprs;
+	ss->param_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
+
+	ss->request_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											"it_glue_fdw requests",
+											ALLOCSET_SMALL_SIZES);
+	ss->pass_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										 "it_glue_fdw pass",
+										 ALLOCSET_SMALL_SIZES);
+	ss->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										  "it_glue_fdw page",
+										  ALLOCSET_DEFAULT_SIZES);
+	ss->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										 "it_glue_fdw row",
+										 ALLOCSET_SMALL_SIZES);
+	reset_pass(ss);
+}
+
+/*
+ * start_pass
+ *		Evaluate the filter values (Params get their current values) and
+ *		build the request list.
+ */
+static void
+start_pass(ForeignScanState *node, ItgScanState *ss)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	int			n = list_length(ss->param_states);
+	ItgFilterValue *values;
+	ListCell   *lc;
+	ListCell   *lc2;
+	int			i = 0;
+	MemoryContext old;
+
+	/* Values and query strings live as long as the pass. */
+	old = MemoryContextSwitchTo(ss->pass_cxt);
+	values = palloc0(sizeof(ItgFilterValue) * Max(n, 1));
+	forboth(lc, ss->param_states, lc2, ss->param_exprs)
+	{
+		ExprState  *es = lfirst(lc);
+
+		values[i].value = ExecEvalExpr(es, econtext, &values[i].isnull);
+		values[i].type = exprType(lfirst(lc2));
+		i++;
+	}
+	ss->queries = itg_build_requests(ss->cols, ss->items, values, &ss->no_rows,
+									 &ss->show_id);
+	MemoryContextSwitchTo(old);
+	ss->started = true;
+}
+
+/* The request text for a page of the current query. */
+static char *
+page_request(ItgScanState *ss, int64 page_number)
+{
+	if (ss->show_id != NULL)
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "%s/", ss->opts->resource->path);
+		itg_append_encoded(&buf, ss->show_id);
+		return buf.data;
+	}
+	return itg_page_query(ss->opts->resource->path,
+						  list_nth(ss->queries, ss->query_index),
+						  page_number, ss->opts->page_size,
+						  ss->opts->resource->default_sort);
+}
+
+/* Queue the request for the next page number. */
+static void
+request_next_page(ItgScanState *ss)
+{
+	MemoryContext old = MemoryContextSwitchTo(ss->request_cxt);
+	char	   *pq = page_request(ss, ss->next_page);
+
+	Assert(ss->ninflight < ITG_MAX_INFLIGHT);
+	ss->inflight[ss->ninflight] = itg_http_start(ss->opts, "GET", pq, NULL, &ss->stats);
+	ss->inflight_page[ss->ninflight] = ss->next_page;
+	ss->ninflight++;
+	ss->next_page++;
+	pfree(pq);
+	MemoryContextSwitchTo(old);
+}
+
+/* Keep up to max_concurrency pages in flight once the total is known. */
+static void
+fill_pipeline(ItgScanState *ss)
+{
+	int			window = ss->prefetch ? Min(ss->opts->max_concurrency, ITG_MAX_INFLIGHT) : 1;
+
+	while (ss->ninflight < window &&
+		   ss->total_pages >= 0 && ss->next_page <= ss->total_pages &&
+		   ss->next_page <= ss->opts->max_pages)
+		request_next_page(ss);
+}
+
+/* Raise a clear error about a response that is not a usable page. */
+static void
+bad_page(ItgScanState *ss, ItgHttpRequest *req, const char *problem)
+{
+	ErrorContextCallback errcb;
+	size_t		len;
+	const char *body = itg_http_body(req, &len);
+
+	errcb.callback = itg_http_error_context;
+	errcb.arg = req;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+			 errmsg("could not read IT Glue %s: %s", ss->opts->resource->name, problem),
+			 errdetail("HTTP %ld, %zu bytes%s%s%s.", itg_http_status(req), len,
+					   itg_http_content_type(req)[0] ? ", " : "",
+					   itg_http_content_type(req),
+					   len > 0 ? psprintf(", starting with: %s",
+										  itg_http_excerpt(body, len)) : "")));
+}
+
+/*
+ * take_page
+ *		Wait for the oldest page in flight, check it, and parse it into the
+ *		page context.  Returns false when a show route answered 404 (no row).
+ */
+static bool
+take_page(ItgScanState *ss)
+{
+	ItgHttpRequest *req = ss->inflight[0];
+	int64		page_number = ss->inflight_page[0];
+	long		status;
+	const char *body;
+	size_t		len;
+	char		errbuf[256];
+	bool		ok;
+	char	   *what;
+
+	itg_http_wait(req);
+	what = psprintf("could not fetch IT Glue %s", ss->opts->resource->name);
+	if (!itg_http_transport_ok(req))
+		itg_http_raise_transport_error(req, what);
+	status = itg_http_status(req);
+	body = itg_http_body(req, &len);
+
+	if (ss->show_id != NULL && status == 404)
+	{
+		ItgApiError api;
+
+		/* A JSON 404 on a show route means "no such record": no rows. */
+		if (itg_parse_error_body(body, len, itg_palloc_alloc, CurrentMemoryContext, &api))
+		{
+			release_inflight(ss);
+			memset(&ss->page, 0, sizeof(ss->page));
+			ss->query_exhausted = true;
+			return false;
+		}
+	}
+	if (status < 200 || status > 299)
+		itg_http_raise_status_error(req, what);
+
+	if (pg_strncasecmp(itg_http_content_type(req), "text/html", 9) == 0)
+		bad_page(ss, req, "the response is an HTML page, not JSON");
+
+	MemoryContextReset(ss->batch_cxt);
+	ok = itg_parse_page(body, len, ss->attr_names, ss->nattr_names,
+						ss->show_id != NULL, itg_palloc_alloc, ss->batch_cxt,
+						&ss->page, errbuf, sizeof(errbuf));
+	if (!ok)
+		bad_page(ss, req, errbuf);
+
+	/* Sanity of paging: ids rise (sort=id), and totals do not shrink. */
+	if (ss->show_id == NULL)
+	{
+		if (ss->page.total_count >= 0 && ss->total_count >= 0 &&
+			ss->page.total_count < ss->total_count)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("IT Glue %s changed while they were being read",
+							ss->opts->resource->name),
+					 errdetail("Page 1 reported " INT64_FORMAT " records, page " INT64_FORMAT
+							   " reported " INT64_FORMAT ".",
+							   ss->total_count, page_number, ss->page.total_count),
+					 errhint("Run the query again.")));
+		if (ss->total_count < 0)
+			ss->total_count = ss->page.total_count;
+
+		for (int i = 0; i < ss->page.nrecords; i++)
+		{
+			char	   *end;
+			long long	id = strtoll(ss->page.records[i].id, &end, 10);
+
+			if (*end != '\0' || end == ss->page.records[i].id)
+				continue;		/* reported by the id conversion, if used */
+			if (id <= ss->last_id)
+				bad_page(ss, req,
+						 psprintf("record id %lld arrived after id " INT64_FORMAT
+								  " (a repeated or out-of-order page)",
+								  id, ss->last_id));
+			ss->last_id = id;
+		}
+	}
+
+	/* Where paging goes next. */
+	if (ss->show_id != NULL)
+		ss->query_exhausted = true;
+	else if (ss->page.has_meta && ss->page.total_pages >= 0)
+	{
+		if (ss->total_pages < 0)
+			ss->total_pages = ss->page.total_pages;
+		ss->query_exhausted = (ss->page.next_page < 0 || page_number >= ss->total_pages);
+		if (!ss->query_exhausted && ss->page.nrecords == 0)
+			bad_page(ss, req,
+					 psprintf("page " INT64_FORMAT " is empty but more pages were announced",
+							  page_number));
+	}
+	else
+		ss->query_exhausted = ss->page.nrecords < ss->opts->page_size;
+
+	if (!ss->query_exhausted && page_number >= ss->opts->max_pages)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("IT Glue %s: more than %d pages", ss->opts->resource->name,
+						ss->opts->max_pages),
+				 errhint("Add conditions that the API can filter on, or raise the max_pages option.")));
+
+	/* This request is done with; its body is freed now. */
+	itg_http_release(req);
+	ss->ninflight--;
+	memmove(&ss->inflight[0], &ss->inflight[1], sizeof(ss->inflight[0]) * ss->ninflight);
+	memmove(&ss->inflight_page[0], &ss->inflight_page[1],
+			sizeof(ss->inflight_page[0]) * ss->ninflight);
+	if (ss->query_exhausted)
+		release_inflight(ss);
+	ss->pages++;
+	ss->next_record = 0;
+	return true;
+}
+
+/*
+ * next_page
+ *		Make the next page with rows current.  False at the end of the pass.
+ */
+static bool
+next_page(ItgScanState *ss)
+{
+	for (;;)
+	{
+		if (ss->query_exhausted)
+		{
+			if (ss->query_index + 1 >= list_length(ss->queries))
+				return false;
+			ss->query_index++;
+			ss->query_exhausted = false;
+			ss->next_page = 1;
+			ss->total_pages = -1;
+			ss->total_count = -1;
+			ss->last_id = PG_INT64_MIN;
+		}
+		if (ss->ninflight == 0)
+			request_next_page(ss);
+		if (!take_page(ss))
+			continue;
+		if (!ss->query_exhausted)
+			fill_pipeline(ss);
+		if (ss->page.nrecords > 0)
+			return true;
+	}
+}
+
+/*
+ * itgIterateForeignScan
+ *		Next row: from the current page, or from the next one.
+ */
+static TupleTableSlot *
+itgIterateForeignScan(ForeignScanState *node)
+{
+	ItgScanState *ss = (ItgScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	MemoryContext old;
+
+	ExecClearTuple(slot);
+	MemoryContextReset(ss->temp_cxt);
+
+	if (!ss->started)
+	{
+		start_pass(node, ss);
+		if (ss->no_rows)
+		{
+			ss->pass_complete = true;
+			return slot;
+		}
+	}
+	if (ss->no_rows)
+		return slot;
+
+	if (ss->next_record >= ss->page.nrecords)
+	{
+		if (ss->pass_complete || !next_page(ss))
+		{
+			if (!ss->pass_complete)
+			{
+				ss->pass_complete = true;
+				ss->single_page = (ss->pages == 1 && list_length(ss->queries) <= 1 &&
+								   ss->param_exprs == NIL);
+			}
+			return slot;
+		}
+	}
+
+	CHECK_FOR_INTERRUPTS();
+	old = MemoryContextSwitchTo(ss->temp_cxt);
+	itg_converter_fill(ss->conv, &ss->page.records[ss->next_record],
+					   slot->tts_values, slot->tts_isnull);
+	MemoryContextSwitchTo(old);
+	ss->next_record++;
+	return ExecStoreVirtualTuple(slot);
+}
+
+/*
+ * itgReScanForeignScan
+ *		Start over.  A pass that was one page with no Params is served again
+ *		from memory; anything else is fetched again (Params may differ).
+ */
+static void
+itgReScanForeignScan(ForeignScanState *node)
+{
+	ItgScanState *ss = (ItgScanState *) node->fdw_state;
+
+	if (ss == NULL)
+		return;
+	if (ss->pass_complete && ss->single_page)
+	{
+		ss->next_record = 0;
+		return;
+	}
+	reset_pass(ss);
+}
+
+static void
+itgEndForeignScan(ForeignScanState *node)
+{
+	ItgScanState *ss = (ItgScanState *) node->fdw_state;
+
+	if (ss == NULL)
+		return;
+	release_inflight(ss);
+	MemoryContextDelete(ss->batch_cxt);
+	MemoryContextDelete(ss->pass_cxt);
+	MemoryContextDelete(ss->temp_cxt);
+	MemoryContextDelete(ss->request_cxt);
+}
+
+/*
+ * itgExplainForeignScan
+ *		VERBOSE: the first request as it will be sent.  ANALYZE: the traffic.
+ */
+static void
+itgExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+
+	if (es->verbose)
+		ExplainPropertyText("IT Glue Request",
+							strVal(list_nth(fsplan->fdw_private, ITG_PRIV_EXPLAIN)), es);
+	if (es->analyze && node->fdw_state != NULL)
+	{
+		ItgScanState *ss = (ItgScanState *) node->fdw_state;
+
+		ExplainPropertyInteger("IT Glue Pages", NULL, ss->pages, es);
+		ExplainPropertyInteger("IT Glue Requests", NULL, ss->stats.requests, es);
+		ExplainPropertyInteger("IT Glue Retries", NULL, ss->stats.retries, es);
+		ExplainPropertyInteger("IT Glue Bytes", NULL, ss->stats.bytes, es);
+	}
+}
+
+/* ---------- ANALYZE ---------- */
+
+/*
+ * acquire_sample_rows
+ *		Read the whole table through a scan and keep a reservoir sample.
+ */
+static int
+itg_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
+						int targrows, double *totalrows, double *totaldeadrows)
+{
+	ItgOptions *opts = itg_get_options(RelationGetRelid(relation), GetUserId(), true);
+	ItgColumns *cols = itg_table_columns(relation, opts->resource);
+	TupleDesc	tupdesc = RelationGetDescr(relation);
+	Bitmapset  *all = bms_make_singleton(0 - FirstLowInvalidHeapAttributeNumber);
+	ItgConverter *conv = itg_converter_create(relation, cols, all);
+	int			nattrs;
+	const char *const *names = itg_converter_attr_names(conv, &nattrs);
+	Datum	   *values = palloc(sizeof(Datum) * Max(tupdesc->natts, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(tupdesc->natts, 1));
+	MemoryContext page_cxt = AllocSetContextCreate(CurrentMemoryContext,
+												   "it_glue_fdw analyze page",
+												   ALLOCSET_DEFAULT_SIZES);
+	ReservoirStateData rstate;
+	int			numrows = 0;
+	double		seen = 0;
+	double		rowstoskip = -1;
+	int64		page_number = 1;
+
+	reservoir_init_selection_state(&rstate, targrows);
+	for (;;)
+	{
+		ItgHttpRequest *req;
+		ItgPage		page;
+		char		errbuf[256];
+		const char *body;
+		size_t		len;
+		MemoryContext old;
+
+		MemoryContextReset(page_cxt);
+		old = MemoryContextSwitchTo(page_cxt);
+		req = itg_http_start(opts, "GET",
+							 itg_page_query(opts->resource->path, "", page_number,
+											opts->page_size, opts->resource->default_sort),
+							 NULL, NULL);
+		itg_http_wait(req);
+		if (!itg_http_transport_ok(req))
+			itg_http_raise_transport_error(req, "could not analyze IT Glue table");
+		if (itg_http_status(req) < 200 || itg_http_status(req) > 299)
+			itg_http_raise_status_error(req, "could not analyze IT Glue table");
+		body = itg_http_body(req, &len);
+		if (!itg_parse_page(body, len, names, nattrs, false, itg_palloc_alloc,
+							page_cxt, &page, errbuf, sizeof(errbuf)))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("could not analyze IT Glue table: %s", errbuf)));
+		MemoryContextSwitchTo(old);
+
+		for (int i = 0; i < page.nrecords; i++)
+		{
+			MemoryContextSwitchTo(page_cxt);
+			itg_converter_fill(conv, &page.records[i], values, nulls);
+			MemoryContextSwitchTo(old);
+			if (numrows < targrows)
+				rows[numrows++] = heap_form_tuple(tupdesc, values, nulls);
+			else
+			{
+				/* Algorithm Z, as in postgres_fdw: skip, then replace one. */
+				if (rowstoskip < 0)
+					rowstoskip = reservoir_get_next_S(&rstate, seen, targrows);
+				if (rowstoskip <= 0)
+				{
+					int			k = (int) (targrows * sampler_random_fract(&rstate.randstate));
+
+					heap_freetuple(rows[k]);
+					rows[k] = heap_form_tuple(tupdesc, values, nulls);
+				}
+				rowstoskip -= 1;
+			}
+			seen += 1;
+		}
+		itg_http_release(req);
+		if (page.next_page < 0 || page.nrecords == 0 ||
+			(page.total_pages >= 0 && page_number >= page.total_pages) ||
+			page_number >= opts->max_pages)
+			break;
+		page_number++;
+		vacuum_delay_point();
+	}
+	MemoryContextDelete(page_cxt);
+	*totalrows = seen;
+	*totaldeadrows = 0;
+	ereport(elevel,
+			(errmsg("\"%s\": read %.0f rows from IT Glue, %d rows in sample",
+					RelationGetRelationName(relation), seen, numrows)));
+	return numrows;
+}
+
+static bool
+itgAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+					   BlockNumber *totalpages)
+{
+	*func = itg_acquire_sample_rows;
+	*totalpages = 1;
+	(void) relation;
+	return true;
+}
+
+/* ---------- handler ---------- */
+
+Datum
+it_glue_fdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	routine->GetForeignRelSize = itgGetForeignRelSize;
+	routine->GetForeignPaths = itgGetForeignPaths;
+	routine->GetForeignPlan = itgGetForeignPlan;
+	routine->BeginForeignScan = itgBeginForeignScan;
+	routine->IterateForeignScan = itgIterateForeignScan;
+	routine->ReScanForeignScan = itgReScanForeignScan;
+	routine->EndForeignScan = itgEndForeignScan;
+	routine->ExplainForeignScan = itgExplainForeignScan;
+	routine->AnalyzeForeignTable = itgAnalyzeForeignTable;
+	routine->ImportForeignSchema = itgImportForeignSchema;
+
+	PG_RETURN_POINTER(routine);
+}

@@ -1,0 +1,223 @@
+/*-------------------------------------------------------------------------
+ *
+ * it_glue_fdw.h
+ *		Private header of it_glue_fdw: options, the resource table, planner
+ *		and scan state shared between files, and prototypes grouped by the
+ *		file that owns them.
+ *
+ * No libcurl or json-c type appears here: http.c and jsonapi.c are the only
+ * files that see those libraries.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef IT_GLUE_FDW_H
+#define IT_GLUE_FDW_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
+#include "nodes/pathnodes.h"
+#include "utils/relcache.h"
+
+#include "compat.h"
+#include "jsonapi.h"
+
+#define ITG_VERSION "0.1.0"
+#define ITG_USER_AGENT "it_glue_fdw/" ITG_VERSION
+
+/* ---------- resource.c: what each IT Glue resource looks like ---------- */
+
+/* Flags describing what the API can do with a column. */
+#define ITG_COL_READONLY		0x0001	/* server-filled, never sent on writes */
+#define ITG_COL_FILTER_EQ		0x0002	/* filter[key]=v1,v2 means "= any of" */
+#define ITG_COL_FILTER_EXACT	0x0004	/* ...and exactly SQL's equality */
+#define ITG_COL_FILTER_EXCLUDE	0x0008	/* filter[exclude][key] means "<> all" */
+#define ITG_COL_FILTER_RANGE	0x0010	/* filter[key]=start,end (timestamps) */
+#define ITG_COL_PSA_ID			0x0020	/* psa_id: only with psa_integration_type */
+#define ITG_COL_PSA_TYPE		0x0040	/* psa_integration_type */
+#define ITG_COL_SORT_EXACT		0x0080	/* API sort order equals PostgreSQL's */
+#define ITG_COL_TRUNCATED		0x0100	/* list responses truncate the value */
+#define ITG_COL_ID				0x0200	/* the JSON:API id */
+#define ITG_COL_SHOW_ONLY_WRITE 0x0400	/* writable on a PSA-synced record */
+
+typedef struct ItgColumnDef
+{
+	const char *name;			/* SQL column name IMPORT creates */
+	const char *attribute;		/* JSON:API attribute (NULL for id) */
+	const char *sql_type;		/* type IMPORT gives the column */
+	const char *filter_key;		/* key inside filter[...], or NULL */
+	const char *sort_key;		/* sort= field, or NULL */
+	uint32		flags;
+} ItgColumnDef;
+
+typedef struct ItgResource
+{
+	const char *name;			/* resource option value: "organizations" */
+	const char *path;			/* "/organizations" */
+	const char *json_type;		/* JSON:API type: "organizations" */
+	const ItgColumnDef *columns;
+	int			ncolumns;
+	bool		writable;		/* POST / PATCH exist */
+	bool		bulk_delete;	/* DELETE with a data array exists */
+	double		default_rows;	/* planner guess without use_remote_estimate */
+	const char *default_sort;	/* sort= for stable paging */
+} ItgResource;
+
+extern const ItgResource *itg_resource_lookup(const char *name);
+extern const ItgResource *itg_resource_by_index(int i);
+extern int	itg_resource_count(void);
+extern const ItgColumnDef *itg_resource_column_by_attribute(const ItgResource *res,
+															const char *attribute);
+extern char *itg_resource_names(void);
+
+/* ---------- option.c: validation and merged options ---------- */
+
+typedef struct ItgOptions
+{
+	Oid			serverid;
+	Oid			userid;
+	char	   *server_name;
+	char	   *base_url;		/* no trailing slash */
+	char	   *api_key;		/* never printed anywhere */
+	char	   *ca_file;
+	int			page_size;
+	int			timeout_ms;
+	int			connect_timeout_ms;
+	int			max_retries;
+	int			max_concurrency;
+	int			requests_per_minute;
+	int			max_response_mb;
+	int			max_pages;
+	bool		updatable;
+	bool		allow_delete;
+	bool		use_remote_estimate;
+	const ItgResource *resource;	/* NULL for server-level use */
+} ItgOptions;
+
+extern ItgOptions *itg_get_options(Oid foreigntableid, Oid userid, bool need_key);
+extern ItgOptions *itg_get_server_options(Oid serverid, Oid userid, bool need_key);
+extern char *itg_column_attribute(Oid relid, AttrNumber attnum, const char *attname);
+
+/* ---------- convert.c: the table's columns, and values to Datums ---------- */
+
+/* How one column of the foreign table is filled. */
+typedef enum ItgColumnKind
+{
+	ITG_COLKIND_DROPPED,
+	ITG_COLKIND_ID,				/* the JSON:API id */
+	ITG_COLKIND_ALL,			/* json/jsonb "attributes": whole object */
+	ITG_COLKIND_ATTRIBUTE		/* one attribute */
+} ItgColumnKind;
+
+typedef struct ItgColumn
+{
+	AttrNumber	attnum;
+	char	   *name;			/* SQL column name */
+	char	   *attribute;		/* JSON:API attribute name (NULL for id/all) */
+	ItgColumnKind kind;
+	Oid			type_oid;
+	int32		typmod;
+	const ItgColumnDef *def;	/* resource description, or NULL if unknown */
+} ItgColumn;
+
+typedef struct ItgColumns
+{
+	int			natts;			/* tuple descriptor size */
+	ItgColumn  *cols;			/* indexed by attnum - 1 */
+} ItgColumns;
+
+/* Per-scan conversion state: input functions for the columns in use. */
+typedef struct ItgConverter ItgConverter;
+
+extern ItgColumns *itg_table_columns(Relation rel, const ItgResource *res);
+extern ItgConverter *itg_converter_create(Relation rel, ItgColumns *cols,
+										  Bitmapset *attrs_used);
+extern const char *const *itg_converter_attr_names(ItgConverter *conv, int *nattrs);
+extern void itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
+							   Datum *values, bool *nulls);
+extern void *itg_palloc_alloc(void *ctx, size_t size);
+extern Datum itg_convert_text(const char *text, Oid type_oid, int32 typmod);
+
+/* ---------- http.c: the only user of libcurl ---------- */
+
+/* Counters a scan or modify shows under EXPLAIN ANALYZE. */
+typedef struct ItgHttpStats
+{
+	int64		requests;		/* requests sent, retries included */
+	int64		retries;
+	int64		bytes;			/* response bytes received */
+	int64		wait_ms;		/* time spent waiting for retry or pacing */
+} ItgHttpStats;
+
+typedef struct ItgHttpRequest ItgHttpRequest;
+
+/* Whether a failed request may be sent again. */
+typedef enum ItgRetryPolicy
+{
+	ITG_RETRY_IDEMPOTENT,		/* GET: retry 429, 5xx, network, timeouts */
+	ITG_RETRY_UNSENT_ONLY		/* writes: only when it surely did not run */
+} ItgRetryPolicy;
+
+extern ItgHttpRequest *itg_http_start(const ItgOptions *opts, const char *method,
+									  const char *path_query, const char *body,
+									  ItgHttpStats *stats);
+extern void itg_http_wait(ItgHttpRequest *req);
+extern bool itg_http_finished(ItgHttpRequest *req);
+extern void itg_http_wait_any(void);
+extern long itg_http_status(ItgHttpRequest *req);
+extern const char *itg_http_body(ItgHttpRequest *req, size_t *len);
+extern const char *itg_http_content_type(ItgHttpRequest *req);
+extern void itg_http_release(ItgHttpRequest *req);
+extern void itg_http_raise_transport_error(ItgHttpRequest *req, const char *what);
+extern void itg_http_raise_status_error(ItgHttpRequest *req, const char *what);
+extern const char *itg_http_method(ItgHttpRequest *req);
+extern const char *itg_http_path(ItgHttpRequest *req);
+extern bool itg_http_transport_ok(ItgHttpRequest *req);
+extern char *itg_http_excerpt(const char *body, size_t len);
+extern void itg_http_error_context(void *arg);
+extern void itg_http_init(void);
+
+/* ---------- deparse.c: what goes to the API, and the request text ---------- */
+
+/*
+ * A filter item travels in fdw_private as list(key String, kind Integer,
+ * index into fdw_exprs Integer, attno Integer).
+ */
+typedef enum ItgFilterKind
+{
+	ITG_FK_IN = 1,				/* filter[key]=v1,v2 */
+	ITG_FK_EXCLUDE,				/* filter[exclude][key]=v1,v2 */
+	ITG_FK_LOWER,				/* filter[key]=start,* */
+	ITG_FK_UPPER				/* filter[key]=*,end */
+} ItgFilterKind;
+
+/* An evaluated filter value (Const at plan time, Param at execution). */
+typedef struct ItgFilterValue
+{
+	Datum		value;
+	bool		isnull;
+	Oid			type;
+} ItgFilterValue;
+
+extern List *itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols,
+									 List *conds, List **exprs);
+extern List *itg_build_requests(ItgColumns *cols, List *items,
+								ItgFilterValue *values, bool *no_rows,
+								char **show_id);
+extern char *itg_explain_request(const ItgResource *res, ItgColumns *cols,
+								 List *items, List *exprs, int page_size);
+extern char *itg_page_query(const char *path, const char *filters,
+							int64 page_number, int page_size, const char *sort);
+extern void itg_append_encoded(StringInfo buf, const char *s);
+
+/* ---------- import.c ---------- */
+
+extern List *itgImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+/* ---------- it_glue_fdw.c ---------- */
+
+extern void _PG_init(void);
+
+#endif							/* IT_GLUE_FDW_H */

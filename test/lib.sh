@@ -1,0 +1,140 @@
+# test/lib.sh — set-up shared by run-tests.sh, demo.sh and bench.sh.
+#
+# Sourced, not run.  Everything here works on a fresh Debian 12 machine as
+# root (it installs what is missing with apt-get), and as an ordinary user
+# when the packages are already there.  What it starts, itg_cleanup stops.
+
+ITG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ITG_PG_MAJOR=${ITG_PG_MAJOR:-15}
+ITG_WORK=""
+ITG_PG_PORT=""
+ITG_SIM_PID=""
+ITG_API_KEY=${ITG_API_KEY:-ITG.test-key}
+
+itg_log() { printf '== %s\n' "$*" >&2; }
+
+# itg_install_deps: apt-get install whatever is missing (root only).
+itg_install_deps() {
+	local pkgs="gcc make pkg-config curl openssl python3 ca-certificates
+		postgresql-$ITG_PG_MAJOR postgresql-server-dev-$ITG_PG_MAJOR
+		libcurl4-openssl-dev libjson-c-dev"
+	local missing="" p
+	for p in $pkgs; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing packages:$missing (run as root to install them)" >&2
+		return 1
+	fi
+	itg_log "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	# The server package's own cluster is not used; do not start one.
+	mkdir -p /etc/postgresql-common
+	[ -f /etc/postgresql-common/createcluster.conf ] ||
+		echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+itg_pg_bindir() { "$(itg_pg_config)" --bindir; }
+itg_pg_config() {
+	if [ -x "/usr/lib/postgresql/$ITG_PG_MAJOR/bin/pg_config" ]; then
+		echo "/usr/lib/postgresql/$ITG_PG_MAJOR/bin/pg_config"
+	else
+		command -v pg_config
+	fi
+}
+
+# itg_build: compile and install the extension.
+itg_build() {
+	itg_log "building it_glue_fdw"
+	make -C "$ITG_ROOT" -s PG_CONFIG="$(itg_pg_config)" >/dev/null
+	if [ "$(id -u)" = 0 ]; then
+		make -C "$ITG_ROOT" -s PG_CONFIG="$(itg_pg_config)" install >/dev/null
+	else
+		sudo -n make -C "$ITG_ROOT" -s PG_CONFIG="$(itg_pg_config)" install >/dev/null
+	fi
+}
+
+# Run a command as the cluster's owner (postgres when we are root).
+itg_as_owner() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- env "$@"
+	else
+		env "$@"
+	fi
+}
+
+itg_free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# itg_start_sim ARGS...: start the simulator; sets ITGLUE_SIM_URL.
+itg_start_sim() {
+	[ -n "$ITG_WORK" ] || itg_make_workdir
+	rm -f "$ITG_WORK/sim.port"
+	python3 "$ITG_ROOT/test/itglue_sim.py" --port 0 --port-file "$ITG_WORK/sim.port" \
+		--api-key "$ITG_API_KEY" --quiet "$@" >"$ITG_WORK/sim.log" 2>&1 &
+	ITG_SIM_PID=$!
+	local i
+	for i in $(seq 1 300); do
+		[ -s "$ITG_WORK/sim.port" ] && break
+		kill -0 "$ITG_SIM_PID" 2>/dev/null || { cat "$ITG_WORK/sim.log" >&2; return 1; }
+		sleep 0.1
+	done
+	[ -s "$ITG_WORK/sim.port" ] || { echo "simulator did not start" >&2; return 1; }
+	export ITGLUE_SIM_URL="http://127.0.0.1:$(cat "$ITG_WORK/sim.port")"
+	itg_log "simulator at $ITGLUE_SIM_URL"
+}
+
+itg_make_workdir() {
+	ITG_WORK=$(mktemp -d /tmp/it_glue_fdw.XXXXXX)
+	chmod 755 "$ITG_WORK"
+	[ "$(id -u)" = 0 ] && chown postgres: "$ITG_WORK"
+	return 0
+}
+
+# itg_start_cluster [postgresql.conf lines...]: throwaway cluster on a unix
+# socket in the work directory; sets PGHOST, PGPORT, PGUSER, PGDATABASE.
+itg_start_cluster() {
+	[ -n "$ITG_WORK" ] || itg_make_workdir
+	local bindir
+	bindir=$(itg_pg_bindir)
+	ITG_PG_PORT=$(itg_free_port)
+	itg_as_owner "$bindir/initdb" -D "$ITG_WORK/data" -A trust -U postgres \
+		--no-sync -E UTF8 --locale=C.UTF-8 >"$ITG_WORK/initdb.log" 2>&1 ||
+		{ cat "$ITG_WORK/initdb.log" >&2; return 1; }
+	{
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '$ITG_WORK'"
+		echo "port = $ITG_PG_PORT"
+		echo "fsync = off"
+		echo "lc_messages = 'C'"
+		echo "log_line_prefix = '%m [%p] '"
+		for line in "$@"; do echo "$line"; done
+	} | itg_as_owner tee -a "$ITG_WORK/data/postgresql.conf" >/dev/null
+	# The simulator's address reaches the server (COPY FROM PROGRAM in tests).
+	itg_as_owner ITGLUE_SIM_URL="${ITGLUE_SIM_URL:-}" "$bindir/pg_ctl" -D "$ITG_WORK/data" \
+		-l "$ITG_WORK/postgres.log" -w start >/dev/null ||
+		{ cat "$ITG_WORK/postgres.log" >&2; return 1; }
+	export PGHOST="$ITG_WORK" PGPORT="$ITG_PG_PORT" PGUSER=postgres PGDATABASE=postgres
+	itg_log "PostgreSQL $ITG_PG_MAJOR on socket $ITG_WORK port $ITG_PG_PORT"
+}
+
+itg_stop_cluster() {
+	[ -n "$ITG_WORK" ] && [ -d "$ITG_WORK/data" ] || return 0
+	itg_as_owner "$(itg_pg_bindir)/pg_ctl" -D "$ITG_WORK/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# itg_cleanup: stop what was started and remove the work directory.
+itg_cleanup() {
+	itg_stop_cluster
+	if [ -n "$ITG_SIM_PID" ]; then
+		kill "$ITG_SIM_PID" 2>/dev/null || true
+		wait "$ITG_SIM_PID" 2>/dev/null || true
+	fi
+	[ -n "$ITG_WORK" ] && [ -z "${ITG_KEEP:-}" ] && rm -rf "$ITG_WORK"
+	return 0
+}

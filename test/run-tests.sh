@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# test/run-tests.sh — the whole test suite, from nothing.
+#
+# On a fresh Debian 12 machine, as root: installs what is missing, builds and
+# installs the extension, starts the IT Glue simulator and a throwaway
+# PostgreSQL cluster, runs every suite, stops what it started, and ends with
+# "N passed, N failed".  Exits non-zero when anything failed.
+#
+#   ITG_KEEP=1      keep the work directory (logs, regression diffs)
+#   ITG_SKIP=x,y    skip suites: sim, regress, unit, fuzz
+set -uo pipefail
+
+. "$(dirname "$0")/lib.sh"
+trap itg_cleanup EXIT
+
+passed=0
+failed=0
+failures=""
+
+skip() { [[ ",${ITG_SKIP:-}," == *",$1,"* ]]; }
+count() { passed=$((passed + $1)); failed=$((failed + $2)); [ "$2" -gt 0 ] && failures="$failures $3"; }
+
+itg_install_deps || exit 1
+itg_build || exit 1
+
+# 1. The simulator's own tests.
+if ! skip sim; then
+	itg_log "simulator unit tests"
+	out=$(cd "$ITG_ROOT" && python3 -m unittest discover -s test/sim -p 'test_*.py' 2>&1)
+	ran=$(printf '%s\n' "$out" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' | tail -1)
+	bad=$(printf '%s\n' "$out" | sed -n 's/^FAILED (\(.*\))/\1/p' | grep -o '[0-9]\+' | awk '{s+=$1} END {print s+0}')
+	ran=${ran:-0}; bad=${bad:-0}
+	[ "$ran" = 0 ] && bad=1
+	[ "$bad" -gt 0 ] && printf '%s\n' "$out" | tail -40 >&2
+	count $((ran - bad > 0 ? ran - bad : 0)) "$bad" sim
+	echo "simulator: $((ran - bad)) passed, $bad failed"
+fi
+
+# 2. The parser's unit tests and a short fuzzing run, without a backend.
+if ! skip unit && [ -f "$ITG_ROOT/test/unit/Makefile" ]; then
+	itg_log "parser unit tests"
+	if out=$(make -s -C "$ITG_ROOT/test/unit" check 2>&1); then
+		n=$(printf '%s\n' "$out" | sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+		count ${n% *} ${n#* } unit
+	else
+		printf '%s\n' "$out" | tail -40 >&2
+		n=$(printf '%s\n' "$out" | sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+		if [ -n "$n" ]; then count ${n% *} ${n#* } unit; else count 0 1 unit; fi
+	fi
+	printf '%s\n' "$out" | grep '^unit:' || true
+fi
+if ! skip fuzz && [ -x "$ITG_ROOT/test/fuzz/run-fuzz.sh" ]; then
+	itg_log "fuzzing the JSON:API parser (${ITG_FUZZ_SECONDS:-45} s)"
+	if "$ITG_ROOT/test/fuzz/run-fuzz.sh" "${ITG_FUZZ_SECONDS:-45}"; then count 1 0 fuzz; else count 0 1 fuzz; fi
+fi
+
+# 3. The regression suite against the simulator.
+if ! skip regress; then
+	itg_start_sim --orgs 2500 || exit 1
+	itg_start_cluster "log_min_messages = debug5" || exit 1
+	itg_log "regression suite"
+	rm -rf "$ITG_ROOT/results" "$ITG_ROOT/regression.diffs" "$ITG_ROOT/regression.out"
+	make -C "$ITG_ROOT" -s PG_CONFIG="$(itg_pg_config)" installcheck \
+		EXTRA_REGRESS_OPTS="--host=$PGHOST --port=$PGPORT --user=postgres" \
+		>"$ITG_WORK/regress.out" 2>&1
+	cat "$ITG_WORK/regress.out"
+	ok=$(grep -cE '(^ok |\.\.\. ok|^test .* \.\.\. ok)' "$ITG_WORK/regress.out")
+	bad=$(grep -cE '(^not ok |\.\.\. FAILED|failed \(ignored\))' "$ITG_WORK/regress.out")
+	if [ "$bad" -gt 0 ] && [ -f "$ITG_ROOT/regression.diffs" ]; then
+		head -200 "$ITG_ROOT/regression.diffs"
+	fi
+	count "$ok" "$bad" regress
+
+	# The key must never reach the server log, even at debug5.
+	if grep -q "$ITG_API_KEY" "$ITG_WORK/postgres.log"; then
+		echo "FAILED: the API key appears in the server log" >&2
+		count 0 1 key-in-log
+	else
+		count 1 0 key-in-log
+	fi
+fi
+
+[ -n "$failures" ] && echo "failed suites:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
