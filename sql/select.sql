@@ -3,6 +3,7 @@
 --
 SELECT sim_reset();
 SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
 
 -- ===================================================================
 -- The first organizations, every column
