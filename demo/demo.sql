@@ -1,0 +1,94 @@
+-- demo/demo.sql — it_glue_fdw against the bundled IT Glue simulator.
+--
+-- An MSP with a few thousand client organizations.  Each section is a real
+-- workflow: the SQL, what the FDW sent (EXPLAIN VERBOSE), and the rows.
+\set ON_ERROR_STOP on
+\pset footer off
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+
+\echo
+\echo '=== Set-up: extension, server, the key in a user mapping, IMPORT ==='
+CREATE EXTENSION IF NOT EXISTS it_glue_fdw;
+CREATE SERVER itglue FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (url :'sim_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER itglue OPTIONS (api_key :'api_key');
+CREATE SCHEMA itglue;
+IMPORT FOREIGN SCHEMA itglue FROM SERVER itglue INTO itglue;
+\dE itglue.*
+
+\echo
+\echo '=== 1. Look an organization up by name (one filtered request) ==='
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT id, name, organization_type_name, organization_status_name, psa_id
+  FROM itglue.organizations WHERE name = 'Kub, Reynolds and Gibson';
+SELECT id, name, organization_type_name, organization_status_name, psa_id
+  FROM itglue.organizations WHERE name = 'Kub, Reynolds and Gibson';
+
+\echo
+\echo '=== 2. Look an organization up by its PSA id ==='
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT id, name FROM itglue.organizations
+ WHERE psa_integration_type = 'manage' AND psa_id = '1006';
+SELECT id, name, psa_integration_type, psa_id FROM itglue.organizations
+ WHERE psa_integration_type = 'manage' AND psa_id = '1006';
+
+\echo
+\echo '=== 3. Active customers (status and type resolved through the lookup tables) ==='
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT id, name FROM itglue.organizations
+ WHERE organization_status_id = (SELECT id FROM itglue.organization_statuses WHERE name = 'Active')
+   AND organization_type_id = (SELECT id FROM itglue.organization_types WHERE name = 'Customer');
+SELECT count(*) AS active_customers FROM itglue.organizations
+ WHERE organization_status_id = (SELECT id FROM itglue.organization_statuses WHERE name = 'Active')
+   AND organization_type_id = (SELECT id FROM itglue.organization_types WHERE name = 'Customer');
+SELECT id, name, short_name, updated_at FROM itglue.organizations
+ WHERE organization_status_id = 1 AND organization_type_id = 1
+ ORDER BY updated_at DESC LIMIT 5;
+
+\echo
+\echo '=== 4. PSA sync check: a local table of PSA companies against IT Glue ==='
+-- The PSA side: most manage companies, a few renamed, a few IT Glue never saw.
+CREATE TEMP TABLE psa_companies AS
+SELECT psa_id, CASE WHEN id % 17 = 0 THEN name || ' (renamed in PSA)' ELSE name END AS company_name
+  FROM itglue.organizations
+ WHERE psa_integration_type = 'manage' AND id % 5 <> 0
+UNION ALL
+SELECT 'NEW-' || g, 'Brand New Client ' || g FROM generate_series(1, 4) g;
+SELECT count(*) AS psa_companies FROM psa_companies;
+
+WITH itg AS (
+  SELECT psa_id, name FROM itglue.organizations WHERE psa_integration_type = 'manage'
+)
+SELECT CASE
+         WHEN itg.psa_id IS NULL THEN 'in PSA only (not synced)'
+         WHEN p.psa_id IS NULL THEN 'in IT Glue only'
+         WHEN p.company_name = itg.name THEN 'synced'
+         ELSE 'name mismatch'
+       END AS sync_state,
+       count(*)
+  FROM psa_companies p FULL JOIN itg ON itg.psa_id = p.psa_id
+ GROUP BY 1 ORDER BY 1;
+
+SELECT p.psa_id, p.company_name AS psa_name, o.name AS itglue_name
+  FROM psa_companies p JOIN itglue.organizations o
+    ON o.psa_id = p.psa_id AND o.psa_integration_type = 'manage'
+ WHERE o.name <> p.company_name
+ ORDER BY p.psa_id LIMIT 5;
+
+\echo
+\echo '=== 5. Bulk organization report ==='
+SELECT organization_type_name AS type,
+       count(*) FILTER (WHERE organization_status_name = 'Active') AS active,
+       count(*) FILTER (WHERE organization_status_name <> 'Active') AS other,
+       count(*) FILTER (WHERE psa_id IS NOT NULL) AS psa_linked,
+       count(*) FILTER (WHERE parent_id IS NOT NULL) AS sub_orgs
+  FROM itglue.organizations GROUP BY 1 ORDER BY 1;
+
+SELECT p.name AS parent, count(c.*) AS children
+  FROM itglue.organizations p JOIN itglue.organizations c ON c.parent_id = p.id
+ GROUP BY p.name ORDER BY 2 DESC, 1 LIMIT 5;
+
+\echo
+\echo '=== What the last full scan cost (EXPLAIN ANALYZE) ==='
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM itglue.organizations;
