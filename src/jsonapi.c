@@ -17,7 +17,9 @@
  */
 #include "jsonapi.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,38 +56,186 @@ copy_text(ItgAllocFn alloc, void *alloc_ctx, const char *src, size_t len)
 }
 
 /*
- * parse_json
- *		Parse a whole body with a depth-limited tokener; NULL with errbuf set
- *		when it is not exactly one JSON value.
+ * invalid_utf8_at
+ *		Offset of the first byte that is not part of well-formed UTF-8, or len
+ *		when there is none.  json-c's own check only counts continuation
+ *		bytes, so it lets overlong forms, UTF-16 surrogates and code points
+ *		beyond U+10FFFF through, and nothing downstream checks again before
+ *		the text reaches PostgreSQL's input functions.
  */
-static json_object *
-parse_json(const char *body, size_t len, char *errbuf, size_t errlen)
+static size_t
+invalid_utf8_at(const unsigned char *s, size_t len)
+{
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		unsigned char c = s[i];
+		size_t		n;
+		unsigned char lo = 0x80,
+					hi = 0xBF;
+
+		if (c < 0x80)
+		{
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1;
+		else if (c == 0xE0)
+		{
+			n = 2;
+			lo = 0xA0;			/* no overlong three-byte forms */
+		}
+		else if (c == 0xED)
+		{
+			n = 2;
+			hi = 0x9F;			/* no surrogates */
+		}
+		else if (c >= 0xE1 && c <= 0xEF)
+			n = 2;
+		else if (c == 0xF0)
+		{
+			n = 3;
+			lo = 0x90;			/* no overlong four-byte forms */
+		}
+		else if (c >= 0xF1 && c <= 0xF3)
+			n = 3;
+		else if (c == 0xF4)
+		{
+			n = 3;
+			hi = 0x8F;			/* nothing beyond U+10FFFF */
+		}
+		else
+			return i;
+		if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi)
+			return i;
+		for (size_t k = 2; k <= n; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/*
+ * check_numbers
+ *		json-c accepts NaN, Infinity and -Infinity even in strict mode, and
+ *		silently clamps an integer beyond 64 bits to the nearest limit.
+ *		Neither may pass: the first is not JSON, the second would hand on a
+ *		different number.  (Integers that are exactly INT64_MIN or UINT64_MAX
+ *		cannot be told from clamped ones and are refused too.)
+ */
+static bool
+check_numbers(json_object *obj, char *errbuf, size_t errlen)
+{
+	switch (json_object_get_type(obj))
+	{
+		case json_type_double:
+			if (!isfinite(json_object_get_double(obj)))
+			{
+				/* 1e400 is JSON (json-c keeps its text); NaN is not. */
+				const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+
+				if (s == NULL ||
+					!(isdigit((unsigned char) s[0]) ||
+					  (s[0] == '-' && isdigit((unsigned char) s[1]))))
+				{
+					set_error(errbuf, errlen, "NaN and Infinity are not valid JSON");
+					return false;
+				}
+			}
+			return true;
+		case json_type_int:
+			if (json_object_get_int64(obj) == INT64_MIN ||
+				json_object_get_uint64(obj) == UINT64_MAX)
+			{
+				set_error(errbuf, errlen, "an integer is outside the 64-bit range");
+				return false;
+			}
+			return true;
+		case json_type_array:
+			{
+				size_t		n = json_object_array_length(obj);
+
+				for (size_t i = 0; i < n; i++)
+					if (!check_numbers(json_object_array_get_idx(obj, i), errbuf, errlen))
+						return false;
+			}
+			return true;
+		case json_type_object:
+			{
+				json_object_object_foreach(obj, key, val)
+				{
+					(void) key;
+					if (!check_numbers(val, errbuf, errlen))
+						return false;
+				}
+			}
+			return true;
+		default:
+			return true;
+	}
+}
+
+/*
+ * parse_json
+ *		Parse a whole body with a depth-limited tokener into *root (NULL for
+ *		the JSON value null).  False with errbuf set when the body is not
+ *		exactly one JSON value.
+ */
+static bool
+parse_json(const char *body, size_t len, json_object **root,
+		   char *errbuf, size_t errlen)
 {
 	json_tokener *tok;
-	json_object *root;
 	enum json_tokener_error jerr;
+	size_t		bad;
+	bool		ok = false;
 
+	*root = NULL;
 	if (body == NULL || len == 0)
 	{
 		set_error(errbuf, errlen, "the response body is empty");
-		return NULL;
+		return false;
 	}
 	if (len > (size_t) INT32_MAX)
 	{
 		set_error(errbuf, errlen, "the response body is too large to parse");
-		return NULL;
+		return false;
+	}
+	bad = invalid_utf8_at((const unsigned char *) body, len);
+	if (bad < len)
+	{
+		set_error(errbuf, errlen, "invalid UTF-8 at byte %zu", bad);
+		return false;
 	}
 
 	tok = json_tokener_new_ex(ITG_JSON_MAX_DEPTH);
 	if (tok == NULL)
 	{
 		set_error(errbuf, errlen, "out of memory while parsing the response");
-		return NULL;
+		return false;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int) len);
+	*root = json_tokener_parse_ex(tok, body, (int) len);
 	jerr = json_tokener_get_error(tok);
-	if (root != NULL && jerr == json_tokener_success)
+	if (jerr == json_tokener_continue)
+	{
+		/*
+		 * The tokener took every byte and wants more.  A document that is a
+		 * bare number or literal ("42", "true") is only complete once the
+		 * tokener sees its end, which json_tokener_parse() marks with the
+		 * terminating NUL; do the same.  Anything else is truncated.
+		 */
+		*root = json_tokener_parse_ex(tok, "", 1);
+		if (json_tokener_get_error(tok) == json_tokener_success)
+			ok = true;
+		else
+			set_error(errbuf, errlen,
+					  "the JSON document ends early (truncated after %zu bytes)", len);
+	}
+	else if (jerr == json_tokener_success)
 	{
 		/* Anything but white space after the value is garbage. */
 		size_t		used = json_tokener_get_parse_end(tok);
@@ -94,28 +244,25 @@ parse_json(const char *body, size_t len, char *errbuf, size_t errlen)
 							  body[used] == '\r' || body[used] == '\t'))
 			used++;
 		if (used < len)
-		{
 			set_error(errbuf, errlen,
 					  "unexpected text after the JSON document at byte %zu", used);
-			json_object_put(root);
-			root = NULL;
-		}
+		else
+			ok = true;
 	}
 	else
-	{
-		if (jerr == json_tokener_continue)
-			set_error(errbuf, errlen,
-					  "the JSON document ends early (truncated after %zu bytes)", len);
-		else
-			set_error(errbuf, errlen, "invalid JSON at byte %zu: %s",
-					  json_tokener_get_parse_end(tok),
-					  json_tokener_error_desc(jerr));
-		if (root != NULL)
-			json_object_put(root);
-		root = NULL;
-	}
+		set_error(errbuf, errlen, "invalid JSON at byte %zu: %s",
+				  json_tokener_get_parse_end(tok),
+				  json_tokener_error_desc(jerr));
 	json_tokener_free(tok);
-	return root;
+
+	if (ok && !check_numbers(*root, errbuf, errlen))
+		ok = false;
+	if (!ok)
+	{
+		json_object_put(*root);
+		*root = NULL;
+	}
+	return ok;
 }
 
 /* JSON text of a value, plain and compact, copied out. */
@@ -319,8 +466,7 @@ itg_parse_page(const char *body, size_t len,
 	memset(page, 0, sizeof(*page));
 	page->current_page = page->next_page = page->total_pages = page->total_count = -1;
 
-	root = parse_json(body, len, errbuf, errlen);
-	if (root == NULL)
+	if (!parse_json(body, len, &root, errbuf, errlen))
 		return false;
 
 	if (json_object_get_type(root) != json_type_object)
@@ -432,8 +578,7 @@ itg_parse_error_body(const char *body, size_t len,
 	bool		ok = false;
 
 	memset(err, 0, sizeof(*err));
-	root = parse_json(body, len, scratch, sizeof(scratch));
-	if (root == NULL)
+	if (!parse_json(body, len, &root, scratch, sizeof(scratch)))
 		return false;
 	if (json_object_get_type(root) != json_type_object)
 		goto done;
@@ -477,6 +622,8 @@ itg_parse_error_body(const char *body, size_t len,
 				err->title = t ? copy_text(alloc, alloc_ctx, t, strlen(t)) : NULL;
 				err->detail = d ? copy_text(alloc, alloc_ctx, d, strlen(d)) : NULL;
 				err->pointer = p ? copy_text(alloc, alloc_ctx, p, strlen(p)) : NULL;
+				if ((t && !err->title) || (d && !err->detail) || (p && !err->pointer))
+					goto done;	/* out of memory: not a usable result */
 			}
 			pos += (size_t) snprintf(all + pos, total - pos, "%s%s%s%s%s%s%s",
 									 i > 0 ? "; " : "",
@@ -501,6 +648,8 @@ itg_parse_error_body(const char *body, size_t len,
 
 done:
 	json_object_put(root);
+	if (!ok)
+		memset(err, 0, sizeof(*err));
 	return ok;
 }
 
@@ -524,8 +673,7 @@ add_body_attr(json_object *attrs, const ItgBodyAttr *a, char *errbuf, size_t err
 			{
 				char		inner[128];
 
-				v = parse_json(a->text, strlen(a->text), inner, sizeof(inner));
-				if (v == NULL)
+				if (!parse_json(a->text, strlen(a->text), &v, inner, sizeof(inner)))
 				{
 					set_error(errbuf, errlen, "value for \"%s\" is not valid JSON: %s",
 							  a->name, inner);
