@@ -9,6 +9,8 @@ OBJS = \
 	src/deparse.o \
 	src/convert.o \
 	src/import.o \
+	src/modify.o \
+	src/xact.o \
 	src/http.o \
 	src/jsonapi.o
 
@@ -19,7 +21,7 @@ PGFILEDESC = "it_glue_fdw - foreign-data wrapper for the IT Glue API"
 # One regression file per feature; they run in this order.
 # Regression inputs are sql/<test>.sql beside the extension scripts, with
 # expected/<test>.out; test/run-tests.sh starts what they need.
-REGRESS = setup options import select types errors pushdown
+REGRESS = setup options import select types errors pushdown writes
 REGRESS_OPTS = --load-extension=it_glue_fdw
 
 CURL_CONFIG ?= curl-config
@@ -33,3 +35,6 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Every object depends on the private headers (PGXS does not track them).
+$(OBJS): src/it_glue_fdw.h src/compat.h src/jsonapi.h

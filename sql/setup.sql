@@ -69,7 +69,7 @@ SELECT fdwname, fdwhandler::regproc, fdwvalidator::regproc
   FROM pg_foreign_data_wrapper WHERE fdwname = 'it_glue_fdw';
 
 CREATE SERVER sim FOREIGN DATA WRAPPER it_glue_fdw
-  OPTIONS (url :'sim_url', max_concurrency '1');
+  OPTIONS (url :'sim_url', max_concurrency '1', requests_per_minute '100000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sim OPTIONS (api_key 'ITG.test-key');
 CREATE SCHEMA itglue;
 IMPORT FOREIGN SCHEMA itglue FROM SERVER sim INTO itglue;

@@ -85,4 +85,13 @@
 	 exec_rt_fetch((fsplan)->scan.scanrelid, (estate))->checkAsUser : GetUserId())
 #endif
 
+/* The user a result relation is written as (PG16 added a helper). */
+#if PG_VERSION_NUM >= 160000
+#define itg_result_rel_userid(rinfo, estate) ExecGetResultRelCheckAsUser((rinfo), (estate))
+#else
+#define itg_result_rel_userid(rinfo, estate) \
+	(OidIsValid(exec_rt_fetch((rinfo)->ri_RangeTableIndex, (estate))->checkAsUser) ? \
+	 exec_rt_fetch((rinfo)->ri_RangeTableIndex, (estate))->checkAsUser : GetUserId())
+#endif
+
 #endif							/* ITGLUE_COMPAT_H */

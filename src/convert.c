@@ -53,6 +53,8 @@ struct ItgConverter
 	ItgColumnConv *id_conv;		/* the id column, if in use */
 	const char **attr_names;	/* what the parser extracts, in slot order */
 	int			nattr_names;
+	int		   *truncated_slots;	/* slots lists may cut short */
+	int			ntruncated;
 	/* for the error context */
 	const ItgRecord *current_record;
 	ItgColumnConv *current_column;
@@ -69,6 +71,7 @@ itg_table_columns(Relation rel, const ItgResource *res)
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	ItgColumns *cols = palloc0(sizeof(ItgColumns));
 
+	cols->resource = res;
 	cols->natts = tupdesc->natts;
 	cols->cols = palloc0(sizeof(ItgColumn) * Max(tupdesc->natts, 1));
 	for (int i = 0; i < tupdesc->natts; i++)
@@ -107,6 +110,12 @@ itg_table_columns(Relation rel, const ItgResource *res)
 	return cols;
 }
 
+static int
+res_ncolumns(ItgColumns *cols)
+{
+	return cols->resource ? cols->resource->ncolumns : 0;
+}
+
 /* Error context: which column, table and record failed to convert. */
 static void
 conversion_error_callback(void *arg)
@@ -143,11 +152,14 @@ itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
 	ItgConverter *conv = palloc0(sizeof(ItgConverter));
 	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
 										  attrs_used);
+	bool		uses_all = false;
 
 	conv->rel = rel;
 	conv->columns = cols;
 	conv->conv = palloc0(sizeof(ItgColumnConv) * Max(cols->natts, 1));
-	conv->attr_names = palloc0(sizeof(char *) * Max(cols->natts, 1));
+	/* Room for every column plus the resource's truncated attributes. */
+	conv->attr_names = palloc0(sizeof(char *) * (cols->natts + res_ncolumns(cols) + 1));
+	conv->truncated_slots = palloc0(sizeof(int) * (res_ncolumns(cols) + 1));
 
 	for (int i = 0; i < cols->natts; i++)
 	{
@@ -187,9 +199,44 @@ itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
 			cc->slot = conv->nattr_names;
 			conv->attr_names[conv->nattr_names++] =
 				c->kind == ITG_COLKIND_ALL ? ITG_ATTR_ALL : c->attribute;
+			if (c->kind == ITG_COLKIND_ALL)
+				uses_all = true;
+			else if (c->def && (c->def->flags & ITG_COL_TRUNCATED))
+				conv->truncated_slots[conv->ntruncated++] = cc->slot;
+		}
+	}
+
+	/*
+	 * The whole attributes object holds the truncated values too: extract
+	 * them as hidden slots, so the scan can tell when one was cut.
+	 */
+	if (uses_all && cols->resource != NULL)
+	{
+		for (int i = 0; i < cols->resource->ncolumns; i++)
+		{
+			const ItgColumnDef *d = &cols->resource->columns[i];
+			bool		have = false;
+
+			if (!(d->flags & ITG_COL_TRUNCATED))
+				continue;
+			for (int t = 0; t < conv->ntruncated; t++)
+				if (strcmp(conv->attr_names[conv->truncated_slots[t]], d->attribute) == 0)
+					have = true;
+			if (have)
+				continue;
+			conv->truncated_slots[conv->ntruncated++] = conv->nattr_names;
+			conv->attr_names[conv->nattr_names++] = d->attribute;
 		}
 	}
 	return conv;
+}
+
+/* itg_converter_truncated_slots: parser slots holding values lists cut. */
+const int *
+itg_converter_truncated_slots(ItgConverter *conv, int *nslots)
+{
+	*nslots = conv->ntruncated;
+	return conv->truncated_slots;
 }
 
 /* itg_converter_attr_names: the attribute list to hand to the parser. */

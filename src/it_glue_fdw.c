@@ -31,6 +31,7 @@
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -87,6 +88,8 @@ typedef struct ItgScanState
 	ItgConverter *conv;
 	const char *const *attr_names;
 	int			nattr_names;
+	const int  *truncated_slots;	/* values lists may have cut short */
+	int			ntruncated;
 
 	List	   *items;
 	List	   *param_states;	/* ExprStates of fdw_exprs */
@@ -121,6 +124,7 @@ typedef struct ItgScanState
 
 	ItgHttpStats stats;
 	int64		pages;
+	int64		refetched;		/* records read again for a cut value */
 } ItgScanState;
 
 /* ---------- module setup ---------- */
@@ -383,6 +387,7 @@ itgBeginForeignScan(ForeignScanState *node, int eflags)
 
 	ss->conv = itg_converter_create(ss->rel, ss->cols, attrs_used);
 	ss->attr_names = itg_converter_attr_names(ss->conv, &ss->nattr_names);
+	ss->truncated_slots = itg_converter_truncated_slots(ss->conv, &ss->ntruncated);
 	ss->param_exprs = fsplan->fdw_exprs;
 	ss->param_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 
@@ -503,6 +508,115 @@ bad_page(ItgScanState *ss, ItgHttpRequest *req, const char *problem)
 										  itg_http_excerpt(body, len)) : "")));
 }
 
+/* Might this record's value in a truncated slot have been cut? */
+static bool
+maybe_truncated(ItgScanState *ss, const ItgRecord *rec)
+{
+	for (int t = 0; t < ss->ntruncated; t++)
+	{
+		const ItgValue *v = &rec->values[ss->truncated_slots[t]];
+
+		if (v->kind == ITG_JSON_STRING && v->len >= ITG_LIST_TRUNCATE_CHARS &&
+			pg_mbstrlen_with_len(v->text, (int) v->len) >= ITG_LIST_TRUNCATE_CHARS)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * complete_truncated_values
+ *		List responses cut some values (quick-notes) at 250 characters, and
+ *		a value that long may have been cut.  Such records are read again
+ *		from the show route, which has them whole, up to max_concurrency at
+ *		a time, so that no query ever sees a shortened value.
+ */
+static void
+complete_truncated_values(ItgScanState *ss)
+{
+	int			n = ss->page.nrecords;
+	ItgHttpRequest **reqs = NULL;
+	int		   *which = NULL;
+	int			nreq = 0;
+	int			next = 0;
+	int			window = Max(ss->opts->max_concurrency, 1);
+
+	for (int i = 0; i < n; i++)
+		if (maybe_truncated(ss, &ss->page.records[i]))
+		{
+			if (reqs == NULL)
+			{
+				reqs = palloc0(sizeof(ItgHttpRequest *) * n);
+				which = palloc0(sizeof(int) * n);
+			}
+			which[nreq++] = i;
+		}
+
+	while (next < nreq)
+	{
+		int			start = next;
+		int			end = Min(nreq, start + window);
+		MemoryContext old = MemoryContextSwitchTo(ss->request_cxt);
+
+		for (int k = start; k < end; k++)
+		{
+			StringInfoData path;
+
+			initStringInfo(&path);
+			appendStringInfo(&path, "%s/", ss->opts->resource->path);
+			itg_append_encoded(&path, ss->page.records[which[k]].id);
+			reqs[k] = itg_http_start(ss->opts, "GET", path.data, NULL, &ss->stats);
+		}
+		MemoryContextSwitchTo(old);
+
+		for (int k = start; k < end; k++)
+		{
+			ItgRecord  *rec = &ss->page.records[which[k]];
+			ItgPage		one;
+			char		errbuf[256];
+			size_t		len;
+			const char *body;
+			long		status;
+
+			itg_http_wait(reqs[k]);
+			if (!itg_http_transport_ok(reqs[k]))
+				itg_http_raise_transport_error(reqs[k],
+											   psprintf("could not fetch IT Glue %s %s",
+														ss->opts->resource->singular, rec->id));
+			status = itg_http_status(reqs[k]);
+			body = itg_http_body(reqs[k], &len);
+			if (status == 404)
+			{
+				/* Deleted since the list was read: it is gone now. */
+				rec->values = NULL;
+			}
+			else if (status < 200 || status > 299)
+				itg_http_raise_status_error(reqs[k],
+											psprintf("could not fetch IT Glue %s %s",
+													 ss->opts->resource->singular, rec->id));
+			else if (!itg_parse_page(body, len, ss->attr_names, ss->nattr_names, true,
+									 itg_palloc_alloc, ss->batch_cxt, &one,
+									 errbuf, sizeof(errbuf)) || one.nrecords != 1)
+				bad_page(ss, reqs[k], one.nrecords == 1 ? errbuf : "no record in the answer");
+			else
+				rec->values = one.records[0].values;
+			itg_http_release(reqs[k]);
+			ss->refetched++;
+		}
+		next = end;
+	}
+
+	/* Drop records that vanished between the list and the show. */
+	if (nreq > 0)
+	{
+		int			kept = 0;
+
+		for (int i = 0; i < n; i++)
+			if (ss->page.records[i].values != NULL || ss->nattr_names == 0)
+				ss->page.records[kept++] = ss->page.records[i];
+		ss->page.nrecords = kept;
+	}
+}
+
 /*
  * take_page
  *		Wait for the oldest page in flight, check it, and parse it into the
@@ -610,6 +724,8 @@ take_page(ItgScanState *ss)
 
 	/* This request is done with; its body is freed now. */
 	itg_http_release(req);
+	if (ss->show_id == NULL && ss->ntruncated > 0)
+		complete_truncated_values(ss);
 	ss->ninflight--;
 	memmove(&ss->inflight[0], &ss->inflight[1], sizeof(ss->inflight[0]) * ss->ninflight);
 	memmove(&ss->inflight_page[0], &ss->inflight_page[1],
@@ -755,6 +871,8 @@ itgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("IT Glue Requests", NULL, ss->stats.requests, es);
 		ExplainPropertyInteger("IT Glue Retries", NULL, ss->stats.retries, es);
 		ExplainPropertyInteger("IT Glue Bytes", NULL, ss->stats.bytes, es);
+		if (ss->refetched > 0)
+			ExplainPropertyInteger("IT Glue Records Refetched", NULL, ss->refetched, es);
 	}
 }
 
@@ -881,6 +999,21 @@ it_glue_fdw_handler(PG_FUNCTION_ARGS)
 	routine->EndForeignScan = itgEndForeignScan;
 	routine->ExplainForeignScan = itgExplainForeignScan;
 	routine->AnalyzeForeignTable = itgAnalyzeForeignTable;
+
+	routine->AddForeignUpdateTargets = itgAddForeignUpdateTargets;
+	routine->PlanForeignModify = itgPlanForeignModify;
+	routine->BeginForeignModify = itgBeginForeignModify;
+	routine->ExecForeignInsert = itgExecForeignInsert;
+	routine->ExecForeignUpdate = itgExecForeignUpdate;
+	routine->ExecForeignDelete = itgExecForeignDelete;
+	routine->EndForeignModify = itgEndForeignModify;
+	routine->IsForeignRelUpdatable = itgIsForeignRelUpdatable;
+	routine->ExplainForeignModify = itgExplainForeignModify;
+	routine->PlanDirectModify = itgPlanDirectModify;
+	routine->BeginDirectModify = itgBeginDirectModify;
+	routine->IterateDirectModify = itgIterateDirectModify;
+	routine->EndDirectModify = itgEndDirectModify;
+	routine->ExplainDirectModify = itgExplainDirectModify;
 	routine->ImportForeignSchema = itgImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);

@@ -18,7 +18,10 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
+#include "commands/explain.h"
+#include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
+#include "nodes/plannodes.h"
 #include "utils/relcache.h"
 
 #include "compat.h"
@@ -39,8 +42,11 @@
 #define ITG_COL_PSA_TYPE		0x0040	/* psa_integration_type */
 #define ITG_COL_SORT_EXACT		0x0080	/* API sort order equals PostgreSQL's */
 #define ITG_COL_TRUNCATED		0x0100	/* list responses truncate the value */
+
+/* Lists cut ITG_COL_TRUNCATED values at this many characters. */
+#define ITG_LIST_TRUNCATE_CHARS 250
 #define ITG_COL_ID				0x0200	/* the JSON:API id */
-#define ITG_COL_SHOW_ONLY_WRITE 0x0400	/* writable on a PSA-synced record */
+#define ITG_COL_PSA_WRITABLE	0x0400	/* writable on a PSA-synced record */
 
 typedef struct ItgColumnDef
 {
@@ -57,6 +63,7 @@ typedef struct ItgResource
 	const char *name;			/* resource option value: "organizations" */
 	const char *path;			/* "/organizations" */
 	const char *json_type;		/* JSON:API type: "organizations" */
+	const char *singular;		/* for messages: "organization" */
 	const ItgColumnDef *columns;
 	int			ncolumns;
 	bool		writable;		/* POST / PATCH exist */
@@ -124,6 +131,7 @@ typedef struct ItgColumn
 
 typedef struct ItgColumns
 {
+	const ItgResource *resource;
 	int			natts;			/* tuple descriptor size */
 	ItgColumn  *cols;			/* indexed by attnum - 1 */
 } ItgColumns;
@@ -135,6 +143,7 @@ extern ItgColumns *itg_table_columns(Relation rel, const ItgResource *res);
 extern ItgConverter *itg_converter_create(Relation rel, ItgColumns *cols,
 										  Bitmapset *attrs_used);
 extern const char *const *itg_converter_attr_names(ItgConverter *conv, int *nattrs);
+extern const int *itg_converter_truncated_slots(ItgConverter *conv, int *nslots);
 extern void itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
 							   Datum *values, bool *nulls);
 extern void *itg_palloc_alloc(void *ctx, size_t size);
@@ -211,6 +220,52 @@ extern char *itg_explain_request(const ItgResource *res, ItgColumns *cols,
 extern char *itg_page_query(const char *path, const char *filters,
 							int64 page_number, int page_size, const char *sort);
 extern void itg_append_encoded(StringInfo buf, const char *s);
+
+/* ---------- modify.c: INSERT / UPDATE / DELETE ---------- */
+
+#ifdef ITG_HAS_ROW_IDENTITY_VARS
+extern void itgAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+									   RangeTblEntry *target_rte,
+									   Relation target_relation);
+#else
+extern void itgAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
+									   Relation target_relation);
+#endif
+extern List *itgPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+								  Index resultRelation, int subplan_index);
+extern void itgBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								  List *fdw_private, int subplan_index, int eflags);
+extern TupleTableSlot *itgExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+											TupleTableSlot *slot,
+											TupleTableSlot *planSlot);
+extern TupleTableSlot *itgExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+											TupleTableSlot *slot,
+											TupleTableSlot *planSlot);
+extern TupleTableSlot *itgExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+											TupleTableSlot *slot,
+											TupleTableSlot *planSlot);
+extern void itgEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern int	itgIsForeignRelUpdatable(Relation rel);
+extern void itgExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+									List *fdw_private, int subplan_index,
+									ExplainState *es);
+extern bool itgPlanDirectModify(PlannerInfo *root, ModifyTable *plan,
+								Index resultRelation, int subplan_index);
+extern void itgBeginDirectModify(ForeignScanState *node, int eflags);
+extern TupleTableSlot *itgIterateDirectModify(ForeignScanState *node);
+extern void itgEndDirectModify(ForeignScanState *node);
+extern void itgExplainDirectModify(ForeignScanState *node, ExplainState *es);
+
+/* ---------- xact.c: what a rollback cannot undo ---------- */
+
+typedef enum ItgWriteKind
+{
+	ITG_WRITE_CREATED = 0,
+	ITG_WRITE_CHANGED = 1,
+	ITG_WRITE_DELETED = 2
+} ItgWriteKind;
+
+extern void itg_xact_record_write(ItgWriteKind kind, const char *resource, int64 id);
 
 /* ---------- import.c ---------- */
 

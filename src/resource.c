@@ -31,11 +31,11 @@ static const ItgColumnDef organization_columns[] = {
 	{"id", NULL, "bigint", "id", "id",
 	ITG_COL_ID | RO | EXACT | ITG_COL_FILTER_EXCLUDE | ITG_COL_SORT_EXACT},
 	{"name", "name", "text", "name", "name", EQ},
-	{"description", "description", "text", NULL, NULL, ITG_COL_SHOW_ONLY_WRITE},
+	{"description", "description", "text", NULL, NULL, ITG_COL_PSA_WRITABLE},
 	{"quick_notes", "quick-notes", "text", NULL, NULL,
-	ITG_COL_TRUNCATED | ITG_COL_SHOW_ONLY_WRITE},
+	ITG_COL_TRUNCATED | ITG_COL_PSA_WRITABLE},
 	{"short_name", "short-name", "text", NULL, "short_name", 0},
-	{"alert", "alert", "text", NULL, NULL, ITG_COL_SHOW_ONLY_WRITE},
+	{"alert", "alert", "text", NULL, NULL, ITG_COL_PSA_WRITABLE},
 	{"organization_type_id", "organization-type-id", "bigint",
 	"organization_type_id", NULL, EXACT | ITG_COL_FILTER_EXCLUDE},
 	{"organization_type_name", "organization-type-name", "text", NULL,
@@ -118,17 +118,18 @@ static const ItgColumnDef location_columns[] = {
 #define NCOLS(a) ((int) lengthof(a))
 
 static const ItgResource resources[] = {
-	{"organizations", "/organizations", "organizations",
+	{"organizations", "/organizations", "organizations", "organization",
 	organization_columns, NCOLS(organization_columns), true, true, 5000, "id"},
-	{"organization_types", "/organization_types", "organization-types",
+	{"organization_types", "/organization_types", "organization-types", "organization type",
 	lookup_columns, NCOLS(lookup_columns), true, false, 20, "id"},
 	{"organization_statuses", "/organization_statuses", "organization-statuses",
+	"organization status",
 	lookup_columns, NCOLS(lookup_columns), true, false, 20, "id"},
-	{"configurations", "/configurations", "configurations",
+	{"configurations", "/configurations", "configurations", "configuration",
 	configuration_columns, NCOLS(configuration_columns), false, false, 20000, "id"},
-	{"contacts", "/contacts", "contacts",
+	{"contacts", "/contacts", "contacts", "contact",
 	contact_columns, NCOLS(contact_columns), false, false, 20000, "id"},
-	{"locations", "/locations", "locations",
+	{"locations", "/locations", "locations", "location",
 	location_columns, NCOLS(location_columns), false, false, 10000, "id"},
 };
 
