@@ -5,6 +5,8 @@ MODULE_big = it_glue_fdw
 OBJS = \
 	src/it_glue_fdw.o \
 	src/option.o \
+	src/planner.o \
+	src/lookup.o \
 	src/resource.o \
 	src/deparse.o \
 	src/convert.o \
@@ -21,7 +23,7 @@ PGFILEDESC = "it_glue_fdw - foreign-data wrapper for the IT Glue API"
 # One regression file per feature; they run in this order.
 # Regression inputs are sql/<test>.sql beside the extension scripts, with
 # expected/<test>.out; test/run-tests.sh starts what they need.
-REGRESS = setup options import select types errors pushdown writes
+REGRESS = setup options import select types errors pushdown planner writes
 REGRESS_OPTS = --load-extension=it_glue_fdw
 
 CURL_CONFIG ?= curl-config

@@ -37,28 +37,28 @@ SELECT * FROM orgs_wrongpath;
 -- Bodies that are not a usable page
 -- ===================================================================
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "malformed"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 \echo :LAST_ERROR_SQLSTATE
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "html200"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "missing_data"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "data_not_array"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "deep", "depth": 500}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 200, "body": "", "content_type": "application/vnd.api+json"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 200, "body": "[1,2,3]", "content_type": "application/vnd.api+json"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 200, "body": "{\"data\":[{\"type\":\"organizations\"}]}", "content_type": "application/vnd.api+json"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 200, "body": "{\"data\":[{\"id\":\"1\",\"attributes\":[]}]}", "content_type": "application/vnd.api+json"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 200, "body": "{\"data\":[{\"id\":\"1\",\"attributes\":{\"name\":\"a\\u0000b\"}}]}", "content_type": "application/vnd.api+json"}}');
 SELECT name FROM orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 200, "body": "{\"data\":[]} trailing", "content_type": "application/vnd.api+json"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT * FROM sim_requests();
 
 -- A wrong content type or a missing meta block still gives the right rows.
@@ -75,15 +75,15 @@ SELECT * FROM sim_requests();
 -- ===================================================================
 -- The same records twice (page 2 repeats page 1).
 SELECT sim_fault('{"path": "/organizations", "query_contains": "page[number]=2", "action": {"kind": "duplicate_page"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 \echo :LAST_ERROR_SQLSTATE
 SELECT sim_call('DELETE', '/_sim/faults');
 -- Paging that announces more pages forever.
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "never_ending"}, "times": -1}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT sim_call('DELETE', '/_sim/faults');
 -- A page limit stops a scan that would need more pages.
-SELECT count(*) FROM orgs_one;
+SELECT count(id) FROM orgs_one;
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM sim_requests();
 
@@ -92,7 +92,7 @@ SELECT * FROM sim_requests();
 -- ===================================================================
 ALTER SERVER sim_err OPTIONS (ADD max_response_mb '1');
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "huge", "bytes": 3000000}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 \echo :LAST_ERROR_SQLSTATE
 ALTER SERVER sim_err OPTIONS (DROP max_response_mb);
 
@@ -114,18 +114,18 @@ ALTER SERVER sim_err OPTIONS (SET max_retries '2');
 
 -- After max_retries the error says so.
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 502, "html": true}, "times": -1}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 \echo :LAST_ERROR_SQLSTATE
 SELECT sim_call('DELETE', '/_sim/faults');
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 429}, "times": -1}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 \echo :LAST_ERROR_SQLSTATE
 SELECT sim_call('DELETE', '/_sim/faults');
 SELECT * FROM sim_requests();
 
 -- A Retry-After longer than two minutes is not slept through.
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 429, "retry_after": "3600"}}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 SELECT * FROM sim_requests();
 
 -- ===================================================================
@@ -140,7 +140,7 @@ SELECT * FROM orgs_closed;
 \echo :LAST_ERROR_SQLSTATE
 ALTER SERVER sim_err OPTIONS (ADD timeout_ms '500', SET max_retries '1');
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "stall", "seconds": 5}, "times": -1}');
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 \echo :LAST_ERROR_SQLSTATE
 SELECT sim_call('DELETE', '/_sim/faults');
 SELECT count(*) FROM sim_requests();
@@ -150,10 +150,10 @@ ALTER SERVER sim_err OPTIONS (SET timeout_ms '30000');
 -- next query works.
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "stall", "seconds": 5}}');
 SET statement_timeout = '300ms';
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 \echo :LAST_ERROR_SQLSTATE
 RESET statement_timeout;
-SELECT count(*) FROM orgs;
+SELECT count(id) FROM orgs;
 \set VERBOSITY default
 
 DROP SERVER sim_err, sim_badkey, sim_wrongpath, sim_closed CASCADE;

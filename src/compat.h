@@ -80,9 +80,13 @@
 #define itg_rel_userid(root, baserel) \
 	(OidIsValid(planner_rt_fetch((baserel)->relid, (root))->checkAsUser) ? \
 	 planner_rt_fetch((baserel)->relid, (root))->checkAsUser : GetUserId())
+/* An upper-relation scan (count(*)) has scanrelid 0: use its base rel. */
+#define itg_scan_rtindex(fsplan) \
+	((fsplan)->scan.scanrelid > 0 ? (fsplan)->scan.scanrelid : \
+	 (Index) bms_next_member((fsplan)->fs_relids, -1))
 #define itg_scan_userid(fsplan, estate) \
-	(OidIsValid(exec_rt_fetch((fsplan)->scan.scanrelid, (estate))->checkAsUser) ? \
-	 exec_rt_fetch((fsplan)->scan.scanrelid, (estate))->checkAsUser : GetUserId())
+	(OidIsValid(exec_rt_fetch(itg_scan_rtindex(fsplan), (estate))->checkAsUser) ? \
+	 exec_rt_fetch(itg_scan_rtindex(fsplan), (estate))->checkAsUser : GetUserId())
 #endif
 
 /* The user a result relation is written as (PG16 added a helper). */

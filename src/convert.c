@@ -231,6 +231,16 @@ itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
 	return conv;
 }
 
+/* itg_converter_slot_of: the parser slot of a column in use, or -1. */
+int
+itg_converter_slot_of(ItgConverter *conv, AttrNumber attnum)
+{
+	for (int i = 0; i < conv->nconv; i++)
+		if (conv->conv[i].col->attnum == attnum)
+			return conv->conv[i].slot;
+	return -1;
+}
+
 /* itg_converter_truncated_slots: parser slots holding values lists cut. */
 const int *
 itg_converter_truncated_slots(ItgConverter *conv, int *nslots)

@@ -27,6 +27,7 @@
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -75,12 +76,25 @@ own_var(Expr *e, RelOptInfo *baserel)
 	return NULL;
 }
 
-/* A value the scan can evaluate before sending: a Const or a Param. */
+/*
+ * A value the scan can evaluate before sending: a Const or a Param, or (in
+ * a parameterized path) an expression over other relations only, which
+ * becomes a Param once the plan is finished.
+ */
 static bool
-is_value_expr(Expr *e)
+is_value_expr(Expr *e, RelOptInfo *baserel)
 {
 	e = strip_relabel(e);
-	return e != NULL && (IsA(e, Const) || IsA(e, Param));
+	if (e == NULL)
+		return false;
+	if (IsA(e, Const) || IsA(e, Param))
+		return true;
+	return !bms_is_member(baserel->relid, pull_varnos(NULL, (Node *) e)) &&
+		pull_varnos(NULL, (Node *) e) != NULL &&
+		!contain_volatile_functions((Node *) e) &&
+		!contain_subplans((Node *) e) &&
+		!contain_agg_clause((Node *) e) &&
+		!contain_window_function((Node *) e);
 }
 
 /* Commute "value op column" into "column op' value" for ordering ops. */
@@ -148,10 +162,12 @@ expr_index(List **exprs, Expr *e)
 }
 
 static List *
-make_item(const ItgColumnDef *def, ItgFilterKind kind, int expr_idx, AttrNumber attno)
+make_item(const char *key, ItgFilterKind kind, int expr_idx, AttrNumber attno,
+		  const char *lookup_resource)
 {
-	return list_make4(makeString(pstrdup(def->filter_key)), makeInteger(kind),
-					  makeInteger(expr_idx), makeInteger(attno));
+	return lappend(list_make4(makeString(pstrdup(key)), makeInteger(kind),
+							  makeInteger(expr_idx), makeInteger(attno)),
+				   makeString(pstrdup(lookup_resource ? lookup_resource : "")));
 }
 
 /* Has some earlier item already claimed this key with this kind family? */
@@ -174,9 +190,18 @@ have_item(List *items, const char *key, ItgFilterKind kind)
 /*
  * classify_one
  *		If the clause can narrow the API request, append a filter item.
- *		Returns true when pushed (the clause is still checked locally).
+ *		Returns ITG_PUSHED_EXACT when the API answers it exactly as SQL
+ *		would, ITG_PUSHED_LOOSE when it only narrows the request, and
+ *		ITG_NOT_PUSHED.  (Every clause is checked locally anyway.)
  */
-static bool
+typedef enum ItgPushResult
+{
+	ITG_NOT_PUSHED,
+	ITG_PUSHED_LOOSE,
+	ITG_PUSHED_EXACT
+} ItgPushResult;
+
+static ItgPushResult
 classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 			 List **items, List **exprs)
 {
@@ -190,7 +215,9 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 	bool		use_or = true;
 	const ItgColumn *col;
 	const ItgColumnDef *def;
+	const ItgLookupDef *lookup = NULL;
 	ItgFilterKind kind;
+	const char *key;
 
 	if (IsA(clause, OpExpr))
 	{
@@ -199,22 +226,22 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 		Expr	   *r;
 
 		if (list_length(op->args) != 2)
-			return false;
+			return ITG_NOT_PUSHED;
 		l = linitial(op->args);
 		r = lsecond(op->args);
 		opno = op->opno;
 		opname = get_opname(opno);
 		if (opname == NULL)
-			return false;
-		if ((var = own_var(l, baserel)) != NULL && is_value_expr(r))
+			return ITG_NOT_PUSHED;
+		if ((var = own_var(l, baserel)) != NULL && is_value_expr(r, baserel))
 			value = r;
-		else if ((var = own_var(r, baserel)) != NULL && is_value_expr(l))
+		else if ((var = own_var(r, baserel)) != NULL && is_value_expr(l, baserel))
 		{
 			value = l;
 			opname = commute_opname(opname);
 		}
 		else
-			return false;
+			return ITG_NOT_PUSHED;
 		ltype = exprType((Node *) strip_relabel(l));
 		rtype = exprType((Node *) strip_relabel(r));
 	}
@@ -224,15 +251,15 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 		Expr	   *r;
 
 		if (list_length(sa->args) != 2)
-			return false;
+			return ITG_NOT_PUSHED;
 		var = own_var(linitial(sa->args), baserel);
 		r = lsecond(sa->args);
-		if (var == NULL || !is_value_expr(r))
-			return false;
+		if (var == NULL || !is_value_expr(r, baserel))
+			return ITG_NOT_PUSHED;
 		opno = sa->opno;
 		opname = get_opname(opno);
 		if (opname == NULL)
-			return false;
+			return ITG_NOT_PUSHED;
 		value = r;
 		is_array = true;
 		use_or = sa->useOr;
@@ -240,16 +267,43 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 		rtype = get_element_type(exprType((Node *) strip_relabel(r)));
 	}
 	else
-		return false;
+		return ITG_NOT_PUSHED;
 
 	if (var->varattno > cols->natts)
-		return false;
+		return ITG_NOT_PUSHED;
 	col = &cols->cols[var->varattno - 1];
 	def = col->def;
-	if (def == NULL || def->filter_key == NULL || col->kind == ITG_COLKIND_DROPPED)
-		return false;
+	if (def == NULL || col->kind == ITG_COLKIND_DROPPED)
+		return ITG_NOT_PUSHED;
+	if (def->filter_key == NULL)
+	{
+		/* A name column IT Glue can filter by through its id column. */
+		lookup = itg_resource_lookup_column(cols->resource, col->attribute);
+		if (lookup == NULL)
+			return ITG_NOT_PUSHED;
+	}
 	if (!operator_ok(opno, opname, ltype, rtype, col->type_oid))
-		return false;
+		return ITG_NOT_PUSHED;
+
+	key = lookup ? lookup->id_filter_key : def->filter_key;
+	if (lookup != NULL)
+	{
+		/* Names resolve to ids exactly (compared locally), so both are exact. */
+		if (strcmp(opname, "=") == 0 && use_or)
+			kind = ITG_FK_LOOKUP_IN;
+		else if (strcmp(opname, "<>") == 0 && (!is_array || !use_or))
+			kind = ITG_FK_LOOKUP_EXCLUDE;
+		else
+			return ITG_NOT_PUSHED;
+		if (kind == ITG_FK_LOOKUP_IN && (have_item(*items, key, ITG_FK_IN) ||
+										 have_item(*items, key, ITG_FK_LOOKUP_IN)))
+			return ITG_NOT_PUSHED;
+		/* Its value is replaced by ids at execution: never share the slot. */
+		*exprs = lappend(*exprs, strip_relabel(value));
+		*items = lappend(*items, make_item(key, kind, list_length(*exprs) - 1,
+										   var->varattno, lookup->lookup_resource));
+		return ITG_PUSHED_EXACT;
+	}
 
 	if (strcmp(opname, "=") == 0 && use_or && (def->flags & ITG_COL_FILTER_EQ))
 		kind = ITG_FK_IN;
@@ -267,27 +321,32 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 		/* ts = v is the range v..v */
 		int			idx = expr_index(exprs, strip_relabel(value));
 
-		if (have_item(*items, def->filter_key, ITG_FK_LOWER) ||
-			have_item(*items, def->filter_key, ITG_FK_UPPER))
-			return false;
-		*items = lappend(*items, make_item(def, ITG_FK_LOWER, idx, var->varattno));
-		*items = lappend(*items, make_item(def, ITG_FK_UPPER, idx, var->varattno));
-		return true;
+		if (have_item(*items, key, ITG_FK_LOWER) || have_item(*items, key, ITG_FK_UPPER))
+			return ITG_NOT_PUSHED;
+		*items = lappend(*items, make_item(key, ITG_FK_LOWER, idx, var->varattno, NULL));
+		*items = lappend(*items, make_item(key, ITG_FK_UPPER, idx, var->varattno, NULL));
+		return ITG_PUSHED_LOOSE;
 	}
 	else
-		return false;
+		return ITG_NOT_PUSHED;
 
 	/*
 	 * The API can AND different keys but not two lists on one key: only the
 	 * first IN list or bound per key is sent (the others stay local), while
 	 * exclusions on one key simply add up.
 	 */
-	if (kind != ITG_FK_EXCLUDE && have_item(*items, def->filter_key, kind))
-		return false;
+	if (kind != ITG_FK_EXCLUDE &&
+		(have_item(*items, key, kind) ||
+		 (kind == ITG_FK_IN && have_item(*items, key, ITG_FK_LOOKUP_IN))))
+		return ITG_NOT_PUSHED;
 
-	*items = lappend(*items, make_item(def, kind, expr_index(exprs, strip_relabel(value)),
-									   var->varattno));
-	return true;
+	*items = lappend(*items, make_item(key, kind, expr_index(exprs, strip_relabel(value)),
+									   var->varattno, NULL));
+
+	/* Ranges are inclusive and whole seconds, so never exactly SQL's. */
+	if ((kind == ITG_FK_IN || kind == ITG_FK_EXCLUDE) && (def->flags & ITG_COL_FILTER_EXACT))
+		return ITG_PUSHED_EXACT;
+	return ITG_PUSHED_LOOSE;
 }
 
 /*
@@ -295,21 +354,25 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
  *		Turn the pushable conditions into filter items (see ItgFilterKind)
  *		whose values are expressions in *exprs.  A psa_id filter is dropped
  *		unless psa_integration_type is filtered too (the API requires both).
+ *		*all_exact tells whether the API alone answers every condition
+ *		exactly as SQL does (then LIMIT and count(*) may rely on it).
  */
 List *
 itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols, List *conds,
-						List **exprs)
+						List **exprs, bool *all_exact)
 {
 	List	   *items = NIL;
 	ListCell   *lc;
 	bool		have_psa_type = false;
 	List	   *result = NIL;
+	bool		exact = true;
 
 	foreach(lc, conds)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
-		(void) classify_one(baserel, cols, ri->clause, &items, exprs);
+		if (classify_one(baserel, cols, ri->clause, &items, exprs) != ITG_PUSHED_EXACT)
+			exact = false;
 	}
 
 	foreach(lc, items)
@@ -317,7 +380,8 @@ itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols, List *conds,
 		List	   *item = lfirst(lc);
 		const ItgColumn *col = &cols->cols[intVal(lfourth(item)) - 1];
 
-		if ((col->def->flags & ITG_COL_PSA_TYPE) && intVal(lsecond(item)) == ITG_FK_IN)
+		if (col->def && (col->def->flags & ITG_COL_PSA_TYPE) &&
+			intVal(lsecond(item)) == ITG_FK_IN)
 			have_psa_type = true;
 	}
 	foreach(lc, items)
@@ -325,10 +389,15 @@ itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols, List *conds,
 		List	   *item = lfirst(lc);
 		const ItgColumn *col = &cols->cols[intVal(lfourth(item)) - 1];
 
-		if ((col->def->flags & ITG_COL_PSA_ID) && !have_psa_type)
+		if (col->def && (col->def->flags & ITG_COL_PSA_ID) && !have_psa_type)
+		{
+			exact = false;
 			continue;
+		}
 		result = lappend(result, item);
 	}
+	if (all_exact)
+		*all_exact = exact;
 	return result;
 }
 
@@ -383,12 +452,12 @@ format_utc(TimestampTz ts, bool round_up)
 }
 
 /*
- * value_texts
+ * itg_value_texts
  *		The evaluated value of one item as a list of C strings (arrays give
  *		one per element; NULL elements are left out and reported).
  */
-static List *
-value_texts(const ItgFilterValue *v, bool *has_null)
+List *
+itg_value_texts(const ItgFilterValue *v, bool *has_null)
 {
 	List	   *out = NIL;
 	Oid			outfunc;
@@ -484,7 +553,7 @@ dedupe_strings(List *values)
  */
 List *
 itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
-				   bool *no_rows, char **show_id)
+				   bool skip_ranges, bool *no_rows, char **show_id)
 {
 	StringInfoData fixed;
 	List	   *chunk_values = NIL;
@@ -508,10 +577,20 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 		ItgFilterKind kind = intVal(lsecond(item));
 		ItgFilterValue *v = &values[intVal(lthird(item))];
 		const ItgColumn *col = &cols->cols[intVal(lfourth(item)) - 1];
+		bool		exact_ids = (col->def && (col->def->flags & ITG_COL_FILTER_EXACT)) ||
+			kind == ITG_FK_LOOKUP_IN;
 		bool		has_null;
 		List	   *texts;
 		ListCell   *lc2;
 
+		/* Names resolved to ids (by the executor) filter like ids. */
+		if (kind == ITG_FK_LOOKUP_IN)
+			kind = ITG_FK_IN;
+		else if (kind == ITG_FK_LOOKUP_EXCLUDE)
+			kind = ITG_FK_EXCLUDE;
+
+		if ((kind == ITG_FK_LOWER || kind == ITG_FK_UPPER) && skip_ranges)
+			continue;
 		if (kind == ITG_FK_LOWER || kind == ITG_FK_UPPER)
 		{
 			int			r;
@@ -541,7 +620,7 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 			continue;
 		}
 
-		texts = value_texts(v, &has_null);
+		texts = itg_value_texts(v, &has_null);
 		if (kind == ITG_FK_IN)
 		{
 			List	   *escaped = NIL;
@@ -565,8 +644,7 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 				continue;
 			if ((col->def->flags & ITG_COL_ID) && list_length(texts) == 1)
 				*show_id = linitial(texts);
-			if (chunk_values == NIL && (col->def->flags & ITG_COL_FILTER_EXACT) &&
-				list_length(escaped) > 1)
+			if (chunk_values == NIL && exact_ids && list_length(escaped) > 1)
 			{
 				/* The longest exact list may be split; place it last. */
 				chunk_values = escaped;
@@ -652,18 +730,28 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 	return result;
 }
 
+/* How EXPLAIN shows a value known only at execution. */
+static char *
+explain_placeholder(Expr *e)
+{
+	if (IsA(e, Param))
+		return psprintf("$%d", ((Param *) e)->paramid);
+	return pstrdup("(outer row value)");
+}
+
 /*
  * itg_explain_request
  *		The first request as EXPLAIN shows it before execution: Consts as
- *		they will be sent, Params as $n.
+ *		they will be sent, values known only at execution as placeholders,
+ *		status and type names as the lookup that turns them into ids.
  */
 char *
 itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
-					List *exprs, int page_size)
+					List *exprs, int page_size, const char *sort)
 {
 	int			n = list_length(exprs);
 	ItgFilterValue *values = palloc0(sizeof(ItgFilterValue) * Max(n, 1));
-	List	   *params = NIL;
+	List	   *deferred = NIL;
 	List	   *items_const = NIL;
 	ListCell   *lc;
 	bool		no_rows;
@@ -689,16 +777,17 @@ itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
 	{
 		List	   *item = lfirst(lc);
 		Expr	   *e = list_nth(exprs, intVal(lthird(item)));
+		ItgFilterKind kind = intVal(lsecond(item));
 
-		if (IsA(e, Param))
-			params = lappend(params, item);
+		if (!IsA(e, Const) || kind == ITG_FK_LOOKUP_IN || kind == ITG_FK_LOOKUP_EXCLUDE)
+			deferred = lappend(deferred, item);
 		else
 			items_const = lappend(items_const, item);
 	}
-	reqs = itg_build_requests(cols, items_const, values, &no_rows, &show_id);
+	reqs = itg_build_requests(cols, items_const, values, false, &no_rows, &show_id);
 	if (no_rows)
 		return pstrdup("none (the conditions cannot match any row)");
-	if (show_id != NULL && params == NIL)
+	if (show_id != NULL && deferred == NIL)
 	{
 		initStringInfo(&buf);
 		appendStringInfo(&buf, "GET %s/", res->path);
@@ -709,21 +798,42 @@ itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
 	initStringInfo(&buf);
 	if (reqs != NIL)
 		appendStringInfoString(&buf, linitial(reqs));
-	foreach(lc, params)
+	foreach(lc, deferred)
 	{
 		List	   *item = lfirst(lc);
-		Param	   *p = list_nth(exprs, intVal(lthird(item)));
+		Expr	   *e = list_nth(exprs, intVal(lthird(item)));
 		ItgFilterKind kind = intVal(lsecond(item));
+		char	   *shown;
 
-		appendStringInfo(&buf, "%sfilter%s[%s]=%s$%d%s", buf.len > 0 ? "&" : "",
-						 kind == ITG_FK_EXCLUDE ? "[exclude]" : "",
+		if (kind == ITG_FK_LOOKUP_IN || kind == ITG_FK_LOOKUP_EXCLUDE)
+		{
+			char	   *name;
+
+			if (IsA(e, Const) && !((Const *) e)->constisnull)
+			{
+				Oid			outfunc;
+				bool		varlena;
+
+				getTypeOutputInfo(((Const *) e)->consttype, &outfunc, &varlena);
+				name = OidOutputFunctionCall(outfunc, ((Const *) e)->constvalue);
+			}
+			else
+				name = explain_placeholder(e);
+			shown = psprintf("(ids of %s named %s)", strVal(list_nth(item, 4)), name);
+		}
+		else
+			shown = explain_placeholder(e);
+
+		appendStringInfo(&buf, "%sfilter%s[%s]=%s%s%s", buf.len > 0 ? "&" : "",
+						 (kind == ITG_FK_EXCLUDE || kind == ITG_FK_LOOKUP_EXCLUDE) ?
+						 "[exclude]" : "",
 						 strVal(linitial(item)),
 						 kind == ITG_FK_UPPER ? "*," : "",
-						 p->paramid,
+						 shown,
 						 kind == ITG_FK_LOWER ? ",*" : "");
 	}
 	{
-		char	   *q = itg_page_query(res->path, buf.data, 1, page_size, res->default_sort);
+		char	   *q = itg_page_query(res->path, buf.data, 1, page_size, sort);
 
 		if (list_length(reqs) > 1)
 			return psprintf("GET %s (first of %d requests)", q, list_length(reqs));

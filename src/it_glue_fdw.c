@@ -46,36 +46,13 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/sampling.h"
+#include "utils/timestamp.h"
 
 #include "it_glue_fdw.h"
 
 PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(it_glue_fdw_handler);
-
-/* Planner cost units: a request is expensive next to a local row. */
-#define ITG_REQUEST_COST	1000.0
-#define ITG_ROW_COST		(cpu_tuple_cost * 10)
-
-/* How the plan's fdw_private list is laid out. */
-enum ItgScanPrivateIndex
-{
-	ITG_PRIV_ITEMS,				/* filter items (see deparse.c) */
-	ITG_PRIV_ATTRS,				/* attribute numbers the query uses */
-	ITG_PRIV_PREFETCH,			/* Integer: may fetch pages ahead */
-	ITG_PRIV_EXPLAIN			/* String: the first request, for EXPLAIN */
-};
-
-/* Planner state for one foreign relation (baserel->fdw_private). */
-typedef struct ItgRelInfo
-{
-	ItgOptions *opts;
-	ItgColumns *cols;
-	List	   *items;
-	List	   *exprs;
-	Bitmapset  *attrs_used;
-	double		fetched_rows;	/* rows the API is expected to return */
-} ItgRelInfo;
 
 #define ITG_MAX_INFLIGHT 64
 
@@ -95,7 +72,16 @@ typedef struct ItgScanState
 	List	   *param_states;	/* ExprStates of fdw_exprs */
 	List	   *param_exprs;
 	bool		prefetch;
-	char	   *explain_filters;
+	ItgScanMode mode;
+	bool		own_rel;		/* count mode opened the relation itself */
+	const char *sort;			/* sort= sent */
+	int			page_size;		/* page[size] sent */
+	bool		sort_desc;		/* rows must arrive in descending order */
+	int			sort_slot;		/* parser slot of a timestamp sort key, or -1 */
+	ExprState  *count_quals;	/* count mode: conditions, for the sample row */
+	TupleTableSlot *count_slot; /* count mode: the sample row */
+	List	   *lookup_cache;	/* names already resolved to ids */
+	bool		skip_ranges;	/* the API refused a date range: filter locally */
 
 	/* per pass (reset on rescan) */
 	bool		started;
@@ -107,7 +93,9 @@ typedef struct ItgScanState
 	int64		total_pages;	/* from the first page's meta, -1 unknown */
 	int64		total_count;
 	bool		query_exhausted;	/* no more pages for the current query */
-	int64		last_id;		/* ids must rise across pages (sort=id) */
+	int64		last_id;		/* order check: the previous row's id */
+	TimestampTz last_ts;		/* order check: its sort timestamp */
+	bool		have_last;
 	ItgHttpRequest *inflight[ITG_MAX_INFLIGHT];
 	int64		inflight_page[ITG_MAX_INFLIGHT];
 	int			ninflight;
@@ -125,6 +113,7 @@ typedef struct ItgScanState
 	ItgHttpStats stats;
 	int64		pages;
 	int64		refetched;		/* records read again for a cut value */
+	ForeignScanState *node;
 } ItgScanState;
 
 /* ---------- module setup ---------- */
@@ -133,192 +122,6 @@ void
 _PG_init(void)
 {
 	itg_http_init();
-}
-
-/* ---------- planner ---------- */
-
-/* Which columns the query reads (for projection of conversions). */
-static Bitmapset *
-collect_attrs_used(RelOptInfo *baserel)
-{
-	Bitmapset  *attrs = NULL;
-	ListCell   *lc;
-
-	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
-	foreach(lc, baserel->baserestrictinfo)
-	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-
-		pull_varattnos((Node *) ri->clause, baserel->relid, &attrs);
-	}
-	return attrs;
-}
-
-/*
- * remote_count
- *		Ask the API how many rows match the Const filters (page[size]=1 and
- *		meta.total-count).  Used for use_remote_estimate.
- */
-static double
-remote_count(ItgRelInfo *info)
-{
-	ItgFilterValue *values = palloc0(sizeof(ItgFilterValue) * Max(list_length(info->exprs), 1));
-	List	   *const_items = NIL;
-	ListCell   *lc;
-	int			i = 0;
-	bool		no_rows;
-	char	   *show_id;
-	List	   *queries;
-	ItgHttpRequest *req;
-	ItgPage		page;
-	char		errbuf[256];
-	const char *body;
-	size_t		len;
-	double		count;
-
-	foreach(lc, info->exprs)
-	{
-		Expr	   *e = lfirst(lc);
-
-		if (IsA(e, Const))
-		{
-			values[i].value = ((Const *) e)->constvalue;
-			values[i].isnull = ((Const *) e)->constisnull;
-			values[i].type = ((Const *) e)->consttype;
-		}
-		i++;
-	}
-	foreach(lc, info->items)
-	{
-		List	   *item = lfirst(lc);
-
-		if (IsA(list_nth(info->exprs, intVal(lthird(item))), Const))
-			const_items = lappend(const_items, item);
-	}
-	queries = itg_build_requests(info->cols, const_items, values, &no_rows, &show_id);
-	if (no_rows)
-		return 0;
-
-	req = itg_http_start(info->opts, "GET",
-						 itg_page_query(info->opts->resource->path,
-										queries ? linitial(queries) : "", 1, 1,
-										info->opts->resource->default_sort),
-						 NULL, NULL);
-	itg_http_wait(req);
-	if (!itg_http_transport_ok(req))
-		itg_http_raise_transport_error(req, "could not estimate the size of an IT Glue table");
-	if (itg_http_status(req) < 200 || itg_http_status(req) > 299)
-		itg_http_raise_status_error(req, "could not estimate the size of an IT Glue table");
-	body = itg_http_body(req, &len);
-	if (!itg_parse_page(body, len, NULL, 0, false, itg_palloc_alloc,
-						CurrentMemoryContext, &page, errbuf, sizeof(errbuf)) ||
-		page.total_count < 0)
-		count = info->opts->resource->default_rows;
-	else
-		count = (double) page.total_count * list_length(queries);
-	itg_http_release(req);
-	return count;
-}
-
-/*
- * itgGetForeignRelSize
- *		Options, columns, the conditions the API can narrow by, and a row
- *		estimate.
- */
-static void
-itgGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
-{
-	ItgRelInfo *info = palloc0(sizeof(ItgRelInfo));
-	Relation	rel;
-	double		tuples;
-	Selectivity sel;
-
-	baserel->fdw_private = info;
-	info->opts = itg_get_options(foreigntableid, itg_rel_userid(root, baserel), false);
-
-	rel = table_open(foreigntableid, NoLock);
-	info->cols = itg_table_columns(rel, info->opts->resource);
-	table_close(rel, NoLock);
-
-	info->items = itg_classify_conditions(baserel, info->cols,
-										  baserel->baserestrictinfo, &info->exprs);
-	info->attrs_used = collect_attrs_used(baserel);
-
-	sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
-	if (info->opts->use_remote_estimate)
-	{
-		ItgOptions *keyed = itg_get_options(foreigntableid,
-											itg_rel_userid(root, baserel), true);
-
-		info->opts = keyed;
-		info->fetched_rows = remote_count(info);
-		/* The count already reflects the pushed filters; scale by the rest. */
-		baserel->rows = clamp_row_est(info->fetched_rows * (info->items ? 1.0 : sel));
-	}
-	else
-	{
-		tuples = baserel->tuples > 0 ? baserel->tuples : info->opts->resource->default_rows;
-		baserel->tuples = tuples;
-		baserel->rows = clamp_row_est(tuples * sel);
-		info->fetched_rows = info->items ? baserel->rows : tuples;
-	}
-}
-
-/*
- * itgGetForeignPaths
- *		One path: its cost is dominated by the number of requests.
- */
-static void
-itgGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
-{
-	ItgRelInfo *info = (ItgRelInfo *) baserel->fdw_private;
-	double		pages = ceil(Max(info->fetched_rows, 1.0) / info->opts->page_size);
-	Cost		startup = ITG_REQUEST_COST;
-	Cost		total = startup + (pages - 1) * ITG_REQUEST_COST / info->opts->max_concurrency +
-		info->fetched_rows * ITG_ROW_COST;
-
-	(void) foreigntableid;
-	add_path(baserel, (Path *)
-			 itg_create_foreignscan_path(root, baserel, NULL, baserel->rows,
-										 startup, total, NIL, NULL, NULL, NIL));
-}
-
-/*
- * itgGetForeignPlan
- *		Every condition stays in the local qual list; the pushable ones also
- *		travel as filter items with their values in fdw_exprs.
- */
-static ForeignScan *
-itgGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
-				  ForeignPath *best_path, List *tlist, List *scan_clauses,
-				  Plan *outer_plan)
-{
-	ItgRelInfo *info = (ItgRelInfo *) baserel->fdw_private;
-	List	   *local_exprs = extract_actual_clauses(scan_clauses, false);
-	List	   *attrs = NIL;
-	List	   *fdw_private;
-	int			x = -1;
-	bool		prefetch;
-
-	(void) foreigntableid;
-	(void) best_path;
-
-	while ((x = bms_next_member(info->attrs_used, x)) >= 0)
-		attrs = lappend_int(attrs, x + FirstLowInvalidHeapAttributeNumber);
-
-	/*
-	 * Fetching ahead wastes requests when the executor may stop early: only
-	 * read ahead when the query has no LIMIT.
-	 */
-	prefetch = root->limit_tuples < 0 && root->parse->limitCount == NULL;
-
-	fdw_private = list_make4(info->items, attrs, makeInteger(prefetch ? 1 : 0),
-							 makeString(itg_explain_request(info->opts->resource, info->cols,
-															info->items, info->exprs,
-															info->opts->page_size)));
-
-	return make_foreignscan(tlist, local_exprs, baserel->relid, info->exprs,
-							fdw_private, NIL, NIL, outer_plan);
 }
 
 /* ---------- execution ---------- */
@@ -345,7 +148,7 @@ reset_pass(ItgScanState *ss)
 	ss->total_pages = -1;
 	ss->total_count = -1;
 	ss->query_exhausted = false;
-	ss->last_id = PG_INT64_MIN;
+	ss->have_last = false;
 	ss->pass_complete = false;
 	ss->single_page = false;
 	memset(&ss->page, 0, sizeof(ss->page));
@@ -373,7 +176,16 @@ itgBeginForeignScan(ForeignScanState *node, int eflags)
 
 	ss = palloc0(sizeof(ItgScanState));
 	node->fdw_state = ss;
-	ss->rel = node->ss.ss_currentRelation;
+	ss->node = node;
+	ss->mode = intVal(list_nth(fsplan->fdw_private, ITG_PRIV_MODE));
+	if (fsplan->scan.scanrelid > 0)
+		ss->rel = node->ss.ss_currentRelation;
+	else
+	{
+		/* count(*) has no scan relation; the lock is already held. */
+		ss->rel = table_open(intVal(list_nth(fsplan->fdw_private, ITG_PRIV_RELID)), NoLock);
+		ss->own_rel = true;
+	}
 	ss->opts = itg_get_options(RelationGetRelid(ss->rel),
 							   itg_scan_userid(fsplan, estate), true);
 	ss->cols = itg_table_columns(ss->rel, ss->opts->resource);
@@ -381,6 +193,13 @@ itgBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->items = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_ITEMS);
 	attr_list = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_ATTRS);
 	ss->prefetch = intVal(list_nth(fsplan->fdw_private, ITG_PRIV_PREFETCH)) != 0;
+	ss->sort = strVal(list_nth(fsplan->fdw_private, ITG_PRIV_SORT));
+	if (ss->sort[0] == '\0')
+		ss->sort = ss->opts->resource->default_sort;
+	ss->page_size = intVal(list_nth(fsplan->fdw_private, ITG_PRIV_PAGE_SIZE));
+	if (ss->page_size <= 0)
+		ss->page_size = ss->opts->page_size;
+	ss->sort_desc = ss->sort[0] == '-';
 	foreach(lc, attr_list)
 		attrs_used = bms_add_member(attrs_used,
 									lfirst_int(lc) - FirstLowInvalidHeapAttributeNumber);
@@ -388,6 +207,22 @@ itgBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->conv = itg_converter_create(ss->rel, ss->cols, attrs_used);
 	ss->attr_names = itg_converter_attr_names(ss->conv, &ss->nattr_names);
 	ss->truncated_slots = itg_converter_truncated_slots(ss->conv, &ss->ntruncated);
+	{
+		List	   *check = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_SORT_CHECK);
+		AttrNumber	sort_attno = linitial_int(check);
+
+		ss->sort_slot = -1;
+		if (sort_attno != InvalidAttrNumber &&
+			ss->cols->cols[sort_attno - 1].kind == ITG_COLKIND_ATTRIBUTE)
+			ss->sort_slot = itg_converter_slot_of(ss->conv, sort_attno);
+	}
+	if (ss->mode == ITG_SCAN_COUNT)
+	{
+		List	   *quals = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_COUNT_QUALS);
+
+		ss->count_quals = ExecInitQual(quals, (PlanState *) node);
+		ss->count_slot = MakeSingleTupleTableSlot(RelationGetDescr(ss->rel), &TTSOpsVirtual);
+	}
 	ss->param_exprs = fsplan->fdw_exprs;
 	ss->param_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 
@@ -433,8 +268,15 @@ start_pass(ForeignScanState *node, ItgScanState *ss)
 		values[i].type = exprType(lfirst(lc2));
 		i++;
 	}
-	ss->queries = itg_build_requests(ss->cols, ss->items, values, &ss->no_rows,
-									 &ss->show_id);
+	MemoryContextSwitchTo(old);
+
+	/* Status and type names become ids (cached for the statement). */
+	itg_resolve_lookups(ss->opts, ss->items, values, &ss->lookup_cache,
+						GetMemoryChunkContext(ss), &ss->stats);
+
+	old = MemoryContextSwitchTo(ss->pass_cxt);
+	ss->queries = itg_build_requests(ss->cols, ss->items, values, ss->skip_ranges,
+									 &ss->no_rows, &ss->show_id);
 	MemoryContextSwitchTo(old);
 	ss->started = true;
 }
@@ -454,8 +296,7 @@ page_request(ItgScanState *ss, int64 page_number)
 	}
 	return itg_page_query(ss->opts->resource->path,
 						  list_nth(ss->queries, ss->query_index),
-						  page_number, ss->opts->page_size,
-						  ss->opts->resource->default_sort);
+						  page_number, ss->page_size, ss->sort);
 }
 
 /* Queue the request for the next page number. */
@@ -474,11 +315,16 @@ request_next_page(ItgScanState *ss)
 	MemoryContextSwitchTo(old);
 }
 
-/* Keep up to max_concurrency pages in flight once the total is known. */
+/*
+ * fill_pipeline
+ *		Keep up to max_concurrency pages in flight once the total is known.
+ *		Without prefetch (the query may stop early) nothing is requested
+ *		ahead: the next page is asked for only when the current one is used.
+ */
 static void
 fill_pipeline(ItgScanState *ss)
 {
-	int			window = ss->prefetch ? Min(ss->opts->max_concurrency, ITG_MAX_INFLIGHT) : 1;
+	int			window = ss->prefetch ? Min(ss->opts->max_concurrency, ITG_MAX_INFLIGHT) : 0;
 
 	while (ss->ninflight < window &&
 		   ss->total_pages >= 0 && ss->next_page <= ss->total_pages &&
@@ -506,6 +352,56 @@ bad_page(ItgScanState *ss, ItgHttpRequest *req, const char *problem)
 					   itg_http_content_type(req),
 					   len > 0 ? psprintf(", starting with: %s",
 										  itg_http_excerpt(body, len)) : "")));
+}
+
+/*
+ * check_order
+ *		Offset paging is only safe when the API returns rows in the order
+ *		asked for; so is a sort pushed for ORDER BY.  Check it row by row:
+ *		a repeated page or an ignored sort is an error, not a wrong result.
+ */
+static void
+check_order(ItgScanState *ss, ItgHttpRequest *req)
+{
+	for (int i = 0; i < ss->page.nrecords; i++)
+	{
+		const ItgRecord *rec = &ss->page.records[i];
+		char	   *end;
+		long long	id = strtoll(rec->id, &end, 10);
+		TimestampTz ts = 0;
+		bool		ok;
+
+		if (*end != '\0' || end == rec->id)
+			return;				/* reported by the id conversion, if used */
+		if (ss->sort_slot >= 0)
+		{
+			const ItgValue *v = &rec->values[ss->sort_slot];
+
+			if (v->kind != ITG_JSON_STRING)
+				return;			/* reported by the conversion, if used */
+			ts = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+														 CStringGetDatum(v->text),
+														 ObjectIdGetDatum(InvalidOid),
+														 Int32GetDatum(-1)));
+		}
+		if (ss->have_last)
+		{
+			if (ss->sort_slot >= 0 && ts != ss->last_ts)
+				ok = ss->sort_desc ? ts < ss->last_ts : ts > ss->last_ts;
+			else if (ss->sort_slot >= 0)
+				ok = ss->sort_desc ? id < ss->last_id : id > ss->last_id;
+			else
+				ok = ss->sort_desc ? id < ss->last_id : id > ss->last_id;
+			if (!ok)
+				bad_page(ss, req,
+						 psprintf("record id %lld arrived out of order after id " INT64_FORMAT
+								  " (a repeated page, or a sort the API did not apply)",
+								  id, ss->last_id));
+		}
+		ss->last_id = id;
+		ss->last_ts = ts;
+		ss->have_last = true;
+	}
 }
 
 /* Might this record's value in a truncated slot have been cut? */
@@ -617,6 +513,21 @@ complete_truncated_values(ItgScanState *ss)
 	}
 }
 
+static bool
+has_range_items(ItgScanState *ss)
+{
+	ListCell   *lc;
+
+	foreach(lc, ss->items)
+	{
+		ItgFilterKind kind = intVal(lsecond((List *) lfirst(lc)));
+
+		if (kind == ITG_FK_LOWER || kind == ITG_FK_UPPER)
+			return true;
+	}
+	return false;
+}
+
 /*
  * take_page
  *		Wait for the oldest page in flight, check it, and parse it into the
@@ -654,6 +565,22 @@ take_page(ItgScanState *ss)
 			return false;
 		}
 	}
+	if (status == 422 && !ss->skip_ranges && page_number == 1 && has_range_items(ss))
+	{
+		/*
+		 * IT Glue may refuse long or open date ranges ("cannot be longer
+		 * than a week").  The condition is checked locally anyway: ask
+		 * again without the range.
+		 */
+		ereport(DEBUG1,
+				(errmsg_internal("IT Glue refused a date range filter; filtering locally")));
+		ss->skip_ranges = true;
+		release_inflight(ss);
+		ss->started = false;
+		ss->query_exhausted = false;
+		ss->next_page = 1;
+		return false;
+	}
 	if (status < 200 || status > 299)
 		itg_http_raise_status_error(req, what);
 
@@ -682,21 +609,7 @@ take_page(ItgScanState *ss)
 					 errhint("Run the query again.")));
 		if (ss->total_count < 0)
 			ss->total_count = ss->page.total_count;
-
-		for (int i = 0; i < ss->page.nrecords; i++)
-		{
-			char	   *end;
-			long long	id = strtoll(ss->page.records[i].id, &end, 10);
-
-			if (*end != '\0' || end == ss->page.records[i].id)
-				continue;		/* reported by the id conversion, if used */
-			if (id <= ss->last_id)
-				bad_page(ss, req,
-						 psprintf("record id %lld arrived after id " INT64_FORMAT
-								  " (a repeated or out-of-order page)",
-								  id, ss->last_id));
-			ss->last_id = id;
-		}
+		check_order(ss, req);
 	}
 
 	/* Where paging goes next. */
@@ -746,6 +659,13 @@ next_page(ItgScanState *ss)
 {
 	for (;;)
 	{
+		if (!ss->started)
+		{
+			/* A retry without date ranges rebuilds the requests. */
+			start_pass(ss->node, ss);
+			if (ss->no_rows)
+				return false;
+		}
 		if (ss->query_exhausted)
 		{
 			if (ss->query_index + 1 >= list_length(ss->queries))
@@ -755,7 +675,7 @@ next_page(ItgScanState *ss)
 			ss->next_page = 1;
 			ss->total_pages = -1;
 			ss->total_count = -1;
-			ss->last_id = PG_INT64_MIN;
+			ss->have_last = false;
 		}
 		if (ss->ninflight == 0)
 			request_next_page(ss);
@@ -768,6 +688,87 @@ next_page(ItgScanState *ss)
 	}
 }
 
+/* Does a record satisfy the count's conditions (checked locally)? */
+static bool
+record_passes(ItgScanState *ss, const ItgRecord *rec)
+{
+	ExprContext *econtext = ss->node->ss.ps.ps_ExprContext;
+	TupleTableSlot *slot = ss->count_slot;
+
+	ExecClearTuple(slot);
+	itg_converter_fill(ss->conv, rec, slot->tts_values, slot->tts_isnull);
+	ExecStoreVirtualTuple(slot);
+	econtext->ecxt_scantuple = slot;
+	return ExecQual(ss->count_quals, econtext);
+}
+
+/*
+ * count_rows
+ *		count(*) from one page[size]=1 request's meta.total-count.  Its one
+ *		record must satisfy the conditions; if it does not, the API ignored
+ *		a filter, and the rows are counted page by page instead.
+ */
+static int64
+count_rows(ItgScanState *ss)
+{
+	int64		total = 0;
+	bool		trusted;
+	MemoryContext old;
+
+	ss->page_size = 1;
+	start_pass(ss->node, ss);
+	if (ss->no_rows)
+		return 0;
+	if (ss->show_id != NULL)
+		ss->show_id = NULL;		/* a list answer carries the count */
+	if (!next_page(ss))
+		return 0;
+	old = MemoryContextSwitchTo(ss->temp_cxt);
+	trusted = ss->total_count >= 0 && list_length(ss->queries) == 1 &&
+		record_passes(ss, &ss->page.records[0]);
+	MemoryContextSwitchTo(old);
+	if (trusted)
+		return ss->total_count;
+
+	/* Count what really matches, a full page at a time. */
+	ereport(DEBUG1,
+			(errmsg_internal("IT Glue's count cannot be trusted here; counting the rows")));
+	reset_pass(ss);
+	ss->page_size = ss->opts->page_size;
+	for (;;)
+	{
+		if (ss->next_record >= ss->page.nrecords && !next_page(ss))
+			break;
+		MemoryContextReset(ss->temp_cxt);
+		old = MemoryContextSwitchTo(ss->temp_cxt);
+		if (record_passes(ss, &ss->page.records[ss->next_record]))
+			total++;
+		MemoryContextSwitchTo(old);
+		ss->next_record++;
+	}
+	return total;
+}
+
+/* count mode: one row, every aggregate the count. */
+static TupleTableSlot *
+iterate_count(ForeignScanState *node, ItgScanState *ss)
+{
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	int64		count;
+
+	ExecClearTuple(slot);
+	if (ss->pass_complete)
+		return slot;
+	count = count_rows(ss);
+	ss->pass_complete = true;
+	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+	{
+		slot->tts_values[i] = Int64GetDatum(count);
+		slot->tts_isnull[i] = false;
+	}
+	return ExecStoreVirtualTuple(slot);
+}
+
 /*
  * itgIterateForeignScan
  *		Next row: from the current page, or from the next one.
@@ -778,6 +779,9 @@ itgIterateForeignScan(ForeignScanState *node)
 	ItgScanState *ss = (ItgScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	MemoryContext old;
+
+	if (ss->mode == ITG_SCAN_COUNT)
+		return iterate_count(node, ss);
 
 	ExecClearTuple(slot);
 	MemoryContextReset(ss->temp_cxt);
@@ -829,6 +833,11 @@ itgReScanForeignScan(ForeignScanState *node)
 
 	if (ss == NULL)
 		return;
+	if (ss->mode == ITG_SCAN_COUNT)
+	{
+		reset_pass(ss);
+		return;
+	}
 	if (ss->pass_complete && ss->single_page)
 	{
 		ss->next_record = 0;
@@ -845,6 +854,10 @@ itgEndForeignScan(ForeignScanState *node)
 	if (ss == NULL)
 		return;
 	release_inflight(ss);
+	if (ss->count_slot)
+		ExecDropSingleTupleTableSlot(ss->count_slot);
+	if (ss->own_rel)
+		table_close(ss->rel, NoLock);
 	MemoryContextDelete(ss->batch_cxt);
 	MemoryContextDelete(ss->pass_cxt);
 	MemoryContextDelete(ss->temp_cxt);
@@ -991,6 +1004,7 @@ it_glue_fdw_handler(PG_FUNCTION_ARGS)
 	FdwRoutine *routine = makeNode(FdwRoutine);
 
 	routine->GetForeignRelSize = itgGetForeignRelSize;
+	routine->GetForeignUpperPaths = itgGetForeignUpperPaths;
 	routine->GetForeignPaths = itgGetForeignPaths;
 	routine->GetForeignPlan = itgGetForeignPlan;
 	routine->BeginForeignScan = itgBeginForeignScan;

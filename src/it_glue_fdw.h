@@ -79,6 +79,18 @@ extern const ItgColumnDef *itg_resource_column_by_attribute(const ItgResource *r
 															const char *attribute);
 extern char *itg_resource_names(void);
 
+/* A name column that the API filters through the id of a lookup resource. */
+typedef struct ItgLookupDef
+{
+	const char *resource;		/* "organizations" */
+	const char *name_attribute; /* "organization-status-name" */
+	const char *lookup_resource;	/* "organization_statuses" */
+	const char *id_filter_key;	/* "organization_status_id" */
+} ItgLookupDef;
+
+extern const ItgLookupDef *itg_resource_lookup_column(const ItgResource *res,
+													  const char *attribute);
+
 /* ---------- option.c: validation and merged options ---------- */
 
 typedef struct ItgOptions
@@ -144,6 +156,7 @@ extern ItgConverter *itg_converter_create(Relation rel, ItgColumns *cols,
 										  Bitmapset *attrs_used);
 extern const char *const *itg_converter_attr_names(ItgConverter *conv, int *nattrs);
 extern const int *itg_converter_truncated_slots(ItgConverter *conv, int *nslots);
+extern int	itg_converter_slot_of(ItgConverter *conv, AttrNumber attnum);
 extern void itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
 							   Datum *values, bool *nulls);
 extern void *itg_palloc_alloc(void *ctx, size_t size);
@@ -192,14 +205,16 @@ extern void itg_http_init(void);
 
 /*
  * A filter item travels in fdw_private as list(key String, kind Integer,
- * index into fdw_exprs Integer, attno Integer).
+ * index into fdw_exprs Integer, attno Integer, lookup resource String).
  */
 typedef enum ItgFilterKind
 {
 	ITG_FK_IN = 1,				/* filter[key]=v1,v2 */
 	ITG_FK_EXCLUDE,				/* filter[exclude][key]=v1,v2 */
 	ITG_FK_LOWER,				/* filter[key]=start,* */
-	ITG_FK_UPPER				/* filter[key]=*,end */
+	ITG_FK_UPPER,				/* filter[key]=*,end */
+	ITG_FK_LOOKUP_IN,			/* names, as ids: filter[key_id]=ids */
+	ITG_FK_LOOKUP_EXCLUDE		/* names, as ids: filter[exclude][key_id]=ids */
 } ItgFilterKind;
 
 /* An evaluated filter value (Const at plan time, Param at execution). */
@@ -211,12 +226,14 @@ typedef struct ItgFilterValue
 } ItgFilterValue;
 
 extern List *itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols,
-									 List *conds, List **exprs);
+									 List *conds, List **exprs, bool *all_exact);
 extern List *itg_build_requests(ItgColumns *cols, List *items,
-								ItgFilterValue *values, bool *no_rows,
-								char **show_id);
+								ItgFilterValue *values, bool skip_ranges,
+								bool *no_rows, char **show_id);
 extern char *itg_explain_request(const ItgResource *res, ItgColumns *cols,
-								 List *items, List *exprs, int page_size);
+								 List *items, List *exprs, int page_size,
+								 const char *sort);
+extern List *itg_value_texts(const ItgFilterValue *v, bool *has_null);
 extern char *itg_page_query(const char *path, const char *filters,
 							int64 page_number, int page_size, const char *sort);
 extern void itg_append_encoded(StringInfo buf, const char *s);
@@ -266,6 +283,47 @@ typedef enum ItgWriteKind
 } ItgWriteKind;
 
 extern void itg_xact_record_write(ItgWriteKind kind, const char *resource, int64 id);
+
+/* ---------- planner.c ---------- */
+
+typedef enum ItgScanMode
+{
+	ITG_SCAN_ROWS = 0,			/* page through the rows */
+	ITG_SCAN_COUNT = 1			/* count(*) from meta.total-count */
+} ItgScanMode;
+
+/* How a ForeignScan's fdw_private list is laid out (planner.c builds it). */
+enum ItgScanPrivateIndex
+{
+	ITG_PRIV_ITEMS,				/* filter items (see deparse.c) */
+	ITG_PRIV_ATTRS,				/* attribute numbers the query uses */
+	ITG_PRIV_PREFETCH,			/* Integer: may fetch pages ahead */
+	ITG_PRIV_EXPLAIN,			/* String: the first request, for EXPLAIN */
+	ITG_PRIV_SORT,				/* String: sort= value, "" for the default */
+	ITG_PRIV_PAGE_SIZE,			/* Integer: page[size] to send */
+	ITG_PRIV_SORT_CHECK,		/* IntList: sort column attno (0: none), descending */
+	ITG_PRIV_MODE,				/* Integer: ItgScanMode */
+	ITG_PRIV_RELID,				/* Integer: the foreign table's OID */
+	ITG_PRIV_COUNT_QUALS		/* List: conditions, to check count mode's sample */
+};
+
+extern void itgGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+								 Oid foreigntableid);
+extern void itgGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+							   Oid foreigntableid);
+extern ForeignScan *itgGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
+									  Oid foreigntableid, ForeignPath *best_path,
+									  List *tlist, List *scan_clauses,
+									  Plan *outer_plan);
+extern void itgGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+									RelOptInfo *input_rel, RelOptInfo *output_rel,
+									void *extra);
+
+/* ---------- lookup.c ---------- */
+
+extern void itg_resolve_lookups(const ItgOptions *opts, List *items,
+								ItgFilterValue *values, List **cache,
+								MemoryContext cache_cxt, ItgHttpStats *stats);
 
 /* ---------- import.c ---------- */
 

@@ -133,6 +133,27 @@ static const ItgResource resources[] = {
 	location_columns, NCOLS(location_columns), false, false, 10000, "id"},
 };
 
+/* Name columns the API can filter through the lookup resources' ids. */
+static const ItgLookupDef lookup_columns_table[] = {
+	{"organizations", "organization-status-name", "organization_statuses",
+	"organization_status_id"},
+	{"organizations", "organization-type-name", "organization_types",
+	"organization_type_id"},
+};
+
+/* itg_resource_lookup_column: how a name column filters by id, or NULL. */
+const ItgLookupDef *
+itg_resource_lookup_column(const ItgResource *res, const char *attribute)
+{
+	if (res == NULL || attribute == NULL)
+		return NULL;
+	for (int i = 0; i < NCOLS(lookup_columns_table); i++)
+		if (strcmp(lookup_columns_table[i].resource, res->name) == 0 &&
+			strcmp(lookup_columns_table[i].name_attribute, attribute) == 0)
+			return &lookup_columns_table[i];
+	return NULL;
+}
+
 /* itg_resource_lookup: the description of a resource, or NULL. */
 const ItgResource *
 itg_resource_lookup(const char *name)

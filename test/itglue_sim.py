@@ -1297,7 +1297,10 @@ class Api:
     def org_index(self, req):
         started = time.perf_counter()
         filters = self._org_filters(req)
-        sort = parse_sort(req.params.get("sort"), ORG_SORT_FIELDS)
+        # "sort" in ignore_filters: answer in the default order, as an API
+        # that ignores the parameter would.
+        sort_param = None if "sort" in self.config["ignore_filters"] else req.params.get("sort")
+        sort = parse_sort(sort_param, ORG_SORT_FIELDS)
         number, size = parse_page(req.params, self.config)
         items = self.state.query(filters, sort)
         int_parent = self.config["int_parent_id"]

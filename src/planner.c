@@ -1,0 +1,638 @@
+/*-------------------------------------------------------------------------
+ *
+ * planner.c
+ *		Planning a foreign scan: row estimates, paths (plain, sorted by the
+ *		API, parameterized by a join), count(*) from the API's total, and
+ *		the plan's private data.
+ *
+ * Design rules:
+ *	- Requests are what a scan costs: latency and the account's request
+ *	  budget (3000 per 5 minutes).  One request costs ITG_REQUEST_COST; a
+ *	  row costs a little CPU.  So a nested loop that sends one filtered
+ *	  request per outer row wins only while the outer side has fewer rows
+ *	  than a full scan has pages.
+ *	- ORDER BY goes to the API only for keys whose order is provably
+ *	  PostgreSQL's (ids, timestamps with the id as tie-breaker), and the
+ *	  executor still checks the order as rows arrive.
+ *	- LIMIT shrinks page[size] and count(*) is read from meta.total-count
+ *	  only when the API alone answers every condition exactly.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_type.h"
+#include "foreign/fdwapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "optimizer/tlist.h"
+#include "parser/parsetree.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/typcache.h"
+
+#include "it_glue_fdw.h"
+
+/* Planner cost units: a request is expensive next to a local row. */
+#define ITG_REQUEST_COST	1000.0
+#define ITG_ROW_COST		(cpu_tuple_cost * 10)
+
+/* The built-in count(*) aggregate. */
+#define ITG_COUNT_STAR_OID	2803
+
+/* Planner state for one foreign relation (baserel->fdw_private). */
+typedef struct ItgRelInfo
+{
+	RelOptInfo *baserel;
+	Oid			relid;
+	ItgOptions *opts;
+	ItgColumns *cols;
+	List	   *items;
+	List	   *exprs;
+	bool		all_exact;		/* the API answers every condition exactly */
+	Bitmapset  *attrs_used;
+	double		fetched_rows;	/* rows the API is expected to return */
+} ItgRelInfo;
+
+/* What a path carries to GetForeignPlan (ForeignPath.fdw_private). */
+enum ItgPathPrivateIndex
+{
+	ITG_PATH_SORT,				/* String: sort= value */
+	ITG_PATH_SORT_ATTNO,		/* Integer: column the API sorts by */
+	ITG_PATH_SORT_DESC,			/* Integer */
+	ITG_PATH_PAGE_SIZE,			/* Integer: page[size] to send */
+	ITG_PATH_MODE				/* Integer: ItgScanMode */
+};
+
+/* Which columns the query reads (for projection of conversions). */
+static Bitmapset *
+collect_attrs_used(RelOptInfo *baserel)
+{
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		pull_varattnos((Node *) ri->clause, baserel->relid, &attrs);
+	}
+	return attrs;
+}
+
+/* The Const filter values of a classification, for planning-time requests. */
+static ItgFilterValue *
+const_values(List *exprs, List *items, List **const_items)
+{
+	ItgFilterValue *values = palloc0(sizeof(ItgFilterValue) * Max(list_length(exprs), 1));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, exprs)
+	{
+		Expr	   *e = lfirst(lc);
+
+		if (IsA(e, Const))
+		{
+			values[i].value = ((Const *) e)->constvalue;
+			values[i].isnull = ((Const *) e)->constisnull;
+			values[i].type = ((Const *) e)->consttype;
+		}
+		i++;
+	}
+	*const_items = NIL;
+	foreach(lc, items)
+	{
+		List	   *item = lfirst(lc);
+		ItgFilterKind kind = intVal(lsecond(item));
+
+		if (IsA(list_nth(exprs, intVal(lthird(item))), Const) &&
+			kind != ITG_FK_LOOKUP_IN && kind != ITG_FK_LOOKUP_EXCLUDE)
+			*const_items = lappend(*const_items, item);
+	}
+	return values;
+}
+
+/*
+ * remote_count
+ *		Ask the API how many rows match the Const filters (page[size]=1 and
+ *		meta.total-count).  Used for use_remote_estimate.
+ */
+static double
+remote_count(ItgRelInfo *info)
+{
+	List	   *const_items;
+	ItgFilterValue *values = const_values(info->exprs, info->items, &const_items);
+	bool		no_rows;
+	char	   *show_id;
+	List	   *queries;
+	ItgHttpRequest *req;
+	ItgPage		page;
+	char		errbuf[256];
+	const char *body;
+	size_t		len;
+	double		count;
+	const char *what = "could not estimate the size of an IT Glue table";
+
+	queries = itg_build_requests(info->cols, const_items, values, false, &no_rows, &show_id);
+	if (no_rows)
+		return 0;
+
+	req = itg_http_start(info->opts, "GET",
+						 itg_page_query(info->opts->resource->path,
+										queries ? linitial(queries) : "", 1, 1,
+										info->opts->resource->default_sort),
+						 NULL, NULL);
+	itg_http_wait(req);
+	if (!itg_http_transport_ok(req))
+		itg_http_raise_transport_error(req, what);
+	if (itg_http_status(req) < 200 || itg_http_status(req) > 299)
+		itg_http_raise_status_error(req, what);
+	body = itg_http_body(req, &len);
+	if (!itg_parse_page(body, len, NULL, 0, false, itg_palloc_alloc,
+						CurrentMemoryContext, &page, errbuf, sizeof(errbuf)) ||
+		page.total_count < 0)
+		count = info->opts->resource->default_rows;
+	else
+		count = (double) page.total_count * list_length(queries);
+	itg_http_release(req);
+	return count;
+}
+
+/*
+ * itgGetForeignRelSize
+ *		Options, columns, the conditions the API can narrow by, and a row
+ *		estimate.
+ */
+void
+itgGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	ItgRelInfo *info = palloc0(sizeof(ItgRelInfo));
+	Relation	rel;
+	Selectivity sel;
+
+	baserel->fdw_private = info;
+	info->baserel = baserel;
+	info->relid = foreigntableid;
+	info->opts = itg_get_options(foreigntableid, itg_rel_userid(root, baserel), false);
+
+	rel = table_open(foreigntableid, NoLock);
+	info->cols = itg_table_columns(rel, info->opts->resource);
+	table_close(rel, NoLock);
+
+	info->items = itg_classify_conditions(baserel, info->cols, baserel->baserestrictinfo,
+										  &info->exprs, &info->all_exact);
+	info->attrs_used = collect_attrs_used(baserel);
+
+	sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
+	if (info->opts->use_remote_estimate)
+	{
+		info->opts = itg_get_options(foreigntableid, itg_rel_userid(root, baserel), true);
+		info->fetched_rows = remote_count(info);
+		/* The count reflects the Const filters; scale by what stays local. */
+		baserel->rows = clamp_row_est(info->fetched_rows * (info->all_exact ? 1.0 : sel));
+	}
+	else
+	{
+		if (baserel->tuples <= 0)
+			baserel->tuples = info->opts->resource->default_rows;
+		baserel->rows = clamp_row_est(baserel->tuples * sel);
+		info->fetched_rows = info->items ? baserel->rows : baserel->tuples;
+	}
+}
+
+/* Cost of a scan that fetches this many rows in pages of page_size. */
+static void
+scan_cost(double rows, int page_size, Cost *startup, Cost *total)
+{
+	double		pages = Max(1.0, ceil(rows / page_size));
+
+	*startup = ITG_REQUEST_COST;
+	*total = pages * ITG_REQUEST_COST + rows * ITG_ROW_COST;
+}
+
+static List *
+path_private(const char *sort, AttrNumber sort_attno, bool desc, int page_size,
+			 ItgScanMode mode)
+{
+	return lappend(list_make4(makeString(pstrdup(sort ? sort : "")), makeInteger(sort_attno),
+							  makeInteger(desc ? 1 : 0), makeInteger(page_size)),
+				   makeInteger(mode));
+}
+
+/*
+ * may_split
+ *		Could the request be split into chunks (a long IN list)?  Rows of
+ *		several requests are not sorted as a whole, so no sort is pushed.
+ */
+static bool
+may_split(ItgRelInfo *info)
+{
+	List	   *const_items;
+	ItgFilterValue *values = const_values(info->exprs, info->items, &const_items);
+	ListCell   *lc;
+	bool		no_rows;
+	char	   *show_id;
+
+	foreach(lc, info->items)
+	{
+		List	   *item = lfirst(lc);
+		Expr	   *e = list_nth(info->exprs, intVal(lthird(item)));
+
+		if (intVal(lsecond(item)) == ITG_FK_IN && !IsA(e, Const) &&
+			type_is_array(exprType((Node *) e)))
+			return true;
+	}
+	return list_length(itg_build_requests(info->cols, const_items, values, false,
+										  &no_rows, &show_id)) > 1;
+}
+
+/*
+ * sortable_pathkey
+ *		If the query's ORDER BY is one key the API sorts exactly as
+ *		PostgreSQL does, return the sort= value and the column.
+ */
+static const char *
+sortable_pathkey(PlannerInfo *root, RelOptInfo *baserel, ItgRelInfo *info,
+				 AttrNumber *attno, bool *desc)
+{
+	PathKey    *pk;
+	EquivalenceMember *em_found = NULL;
+	ListCell   *lc;
+	Var		   *var;
+	const ItgColumn *col;
+	TypeCacheEntry *tce;
+
+	if (list_length(root->query_pathkeys) != 1)
+		return NULL;
+	pk = linitial(root->query_pathkeys);
+	if (pk->pk_eclass->ec_has_volatile)
+		return NULL;
+	foreach(lc, pk->pk_eclass->ec_members)
+	{
+		EquivalenceMember *em = lfirst(lc);
+		Expr	   *e = em->em_expr;
+
+		while (IsA(e, RelabelType))
+			e = ((RelabelType *) e)->arg;
+		if (IsA(e, Var) && (Index) ((Var *) e)->varno == baserel->relid &&
+			((Var *) e)->varlevelsup == 0 && ((Var *) e)->varattno > 0)
+		{
+			em_found = em;
+			break;
+		}
+	}
+	if (em_found == NULL)
+		return NULL;
+	var = (Var *) em_found->em_expr;
+	while (IsA(var, RelabelType))
+		var = (Var *) ((RelabelType *) var)->arg;
+	col = &info->cols->cols[var->varattno - 1];
+	if (col->def == NULL || col->def->sort_key == NULL ||
+		!(col->def->flags & ITG_COL_SORT_EXACT))
+		return NULL;
+	if (col->type_oid != INT8OID && col->type_oid != TIMESTAMPTZOID)
+		return NULL;
+
+	/* The type's default btree order, with the default NULLS placement. */
+	tce = lookup_type_cache(col->type_oid, TYPECACHE_BTREE_OPFAMILY);
+	if (pk->pk_opfamily != tce->btree_opf)
+		return NULL;
+#if PG_VERSION_NUM >= 180000
+	*desc = pk->pk_cmptype == COMPARE_GT;
+#else
+	*desc = pk->pk_strategy == BTGreaterStrategyNumber;
+#endif
+	if (pk->pk_nulls_first != *desc)
+		return NULL;
+
+	if (may_split(info))
+		return NULL;
+
+	*attno = var->varattno;
+	/* A timestamp has ties: the unique id breaks them, for stable paging. */
+	if (col->def->flags & ITG_COL_ID)
+		return psprintf("%s%s", *desc ? "-" : "", col->def->sort_key);
+	return psprintf("%s%s,%sid", *desc ? "-" : "", col->def->sort_key, *desc ? "-" : "");
+}
+
+/*
+ * limit_page_size
+ *		With a LIMIT on a query over this table alone, whose conditions the
+ *		API answers exactly and whose order (if any) the API gives, a page
+ *		need hold no more than LIMIT + OFFSET rows.
+ */
+static int
+limit_page_size(PlannerInfo *root, ItgRelInfo *info, bool order_satisfied)
+{
+	int			page_size = info->opts->page_size;
+
+	if (root->limit_tuples < 1 || !info->all_exact || !order_satisfied)
+		return page_size;
+	if (bms_membership(root->all_baserels) != BMS_SINGLETON)
+		return page_size;
+	return (int) Min((double) page_size, ceil(root->limit_tuples));
+}
+
+/* Does a join clause on this rel narrow the request when its value is known? */
+static bool
+join_clause_pushable(RelOptInfo *baserel, ItgRelInfo *info, RestrictInfo *rinfo)
+{
+	List	   *exprs = NIL;
+	List	   *with = itg_classify_conditions(baserel, info->cols,
+											   lappend(list_copy(baserel->baserestrictinfo), rinfo),
+											   &exprs, NULL);
+
+	return list_length(with) > list_length(info->items);
+}
+
+typedef struct EcMatchArg
+{
+	Var		   *var;
+} EcMatchArg;
+
+static bool
+ec_member_matches_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+						 EquivalenceMember *em, void *arg)
+{
+	Expr	   *e = em->em_expr;
+
+	while (IsA(e, RelabelType))
+		e = ((RelabelType *) e)->arg;
+	return equal(e, ((EcMatchArg *) arg)->var);
+}
+
+/*
+ * add_parameterized_paths
+ *		For join conditions on a filterable column (id, name, psa_id, ...),
+ *		a path that sends one filtered request per outer row.
+ */
+static void
+add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, ItgRelInfo *info)
+{
+	List	   *clauses = NIL;
+	List	   *ppi_list = NIL;
+	ListCell   *lc;
+
+	foreach(lc, baserel->joininfo)
+		clauses = lappend(clauses, lfirst(lc));
+
+	if (baserel->has_eclass_joins)
+	{
+		for (int i = 0; i < info->cols->natts; i++)
+		{
+			const ItgColumn *col = &info->cols->cols[i];
+			EcMatchArg	arg;
+
+			if (col->kind == ITG_COLKIND_DROPPED || col->def == NULL ||
+				!(col->def->flags & ITG_COL_FILTER_EQ))
+				continue;
+			arg.var = makeVar(baserel->relid, col->attnum, col->type_oid, col->typmod,
+							  get_typcollation(col->type_oid), 0);
+			clauses = list_concat(clauses,
+								  generate_implied_equalities_for_column(root, baserel,
+																		 ec_member_matches_column,
+																		 &arg,
+																		 baserel->lateral_referencers));
+		}
+	}
+
+	foreach(lc, clauses)
+	{
+		RestrictInfo *rinfo = lfirst(lc);
+		Relids		required_outer;
+
+		if (!join_clause_is_movable_to(rinfo, baserel))
+			continue;
+		if (!join_clause_pushable(baserel, info, rinfo))
+			continue;
+		required_outer = bms_union(rinfo->clause_relids, baserel->lateral_relids);
+		required_outer = bms_del_member(required_outer, baserel->relid);
+		if (bms_is_empty(required_outer))
+			continue;
+		ppi_list = list_append_unique_ptr(ppi_list,
+										  get_baserel_parampathinfo(root, baserel,
+																	required_outer));
+	}
+
+	foreach(lc, ppi_list)
+	{
+		ParamPathInfo *ppi = lfirst(lc);
+		Cost		startup;
+		Cost		total;
+
+		scan_cost(ppi->ppi_rows, info->opts->page_size, &startup, &total);
+		add_path(baserel, (Path *)
+				 itg_create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
+											 startup, total, NIL, ppi->ppi_req_outer,
+											 NULL,
+											 path_private(NULL, InvalidAttrNumber, false,
+														  info->opts->page_size,
+														  ITG_SCAN_ROWS)));
+	}
+}
+
+/*
+ * itgGetForeignPaths
+ *		The plain paged scan, the same sorted by the API when that serves
+ *		ORDER BY, and parameterized scans for joins.
+ */
+void
+itgGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	ItgRelInfo *info = (ItgRelInfo *) baserel->fdw_private;
+	Cost		startup;
+	Cost		total;
+	AttrNumber	sort_attno;
+	bool		desc;
+	const char *sort;
+	int			page_size;
+
+	page_size = limit_page_size(root, info, root->query_pathkeys == NIL);
+	scan_cost(Min(info->fetched_rows, root->limit_tuples > 0 ? root->limit_tuples : info->fetched_rows),
+			  page_size, &startup, &total);
+	add_path(baserel, (Path *)
+			 itg_create_foreignscan_path(root, baserel, NULL, baserel->rows,
+										 startup, total, NIL, NULL, NULL,
+										 path_private(NULL, InvalidAttrNumber, false,
+													  page_size, ITG_SCAN_ROWS)));
+
+	sort = sortable_pathkey(root, baserel, info, &sort_attno, &desc);
+	if (sort != NULL)
+	{
+		page_size = limit_page_size(root, info, true);
+		scan_cost(Min(info->fetched_rows,
+					  root->limit_tuples > 0 ? root->limit_tuples : info->fetched_rows),
+				  page_size, &startup, &total);
+		/* The API sorts for free; a local Sort would cost a little. */
+		add_path(baserel, (Path *)
+				 itg_create_foreignscan_path(root, baserel, NULL, baserel->rows,
+											 startup, total, root->query_pathkeys,
+											 NULL, NULL,
+											 path_private(sort, sort_attno, desc, page_size,
+														  ITG_SCAN_ROWS)));
+	}
+
+	add_parameterized_paths(root, baserel, info);
+}
+
+/*
+ * itgGetForeignPlan
+ *		Every condition stays in the local qual list; the pushable ones (and
+ *		for a parameterized path, its join conditions) also travel as filter
+ *		items with their values in fdw_exprs.
+ */
+ForeignScan *
+itgGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
+				  ForeignPath *best_path, List *tlist, List *scan_clauses,
+				  Plan *outer_plan)
+{
+	ItgRelInfo *info = (ItgRelInfo *) foreignrel->fdw_private;
+	List	   *path_priv = best_path->fdw_private;
+	ItgScanMode mode = intVal(list_nth(path_priv, ITG_PATH_MODE));
+	const char *sort = strVal(list_nth(path_priv, ITG_PATH_SORT));
+	AttrNumber	sort_attno = intVal(list_nth(path_priv, ITG_PATH_SORT_ATTNO));
+	int			page_size = intVal(list_nth(path_priv, ITG_PATH_PAGE_SIZE));
+	List	   *exprs = NIL;
+	List	   *items;
+	List	   *local_exprs;
+	List	   *attrs = NIL;
+	List	   *fdw_private;
+	Bitmapset  *attrs_used;
+	int			x = -1;
+	bool		prefetch;
+	Index		scan_relid;
+	List	   *fdw_scan_tlist = NIL;
+	List	   *count_quals = NIL;
+
+	if (mode == ITG_SCAN_COUNT)
+	{
+		/* count(*): no scan relation; the output is the aggregates. */
+		RelOptInfo *input = info->baserel;
+
+		scan_relid = 0;
+		fdw_scan_tlist = add_to_flat_tlist(NIL, foreignrel->reltarget->exprs);
+		items = info->items;
+		exprs = info->exprs;
+		local_exprs = NIL;
+		count_quals = extract_actual_clauses(input->baserestrictinfo, false);
+		attrs_used = NULL;
+		pull_varattnos((Node *) count_quals, input->relid, &attrs_used);
+	}
+	else
+	{
+		scan_relid = foreignrel->relid;
+		local_exprs = extract_actual_clauses(scan_clauses, false);
+		items = itg_classify_conditions(foreignrel, info->cols, scan_clauses, &exprs, NULL);
+		attrs_used = bms_copy(info->attrs_used);
+		/* The executor checks the API's order on the sort column. */
+		if (sort_attno != InvalidAttrNumber)
+			attrs_used = bms_add_member(attrs_used,
+										sort_attno - FirstLowInvalidHeapAttributeNumber);
+	}
+
+	while ((x = bms_next_member(attrs_used, x)) >= 0)
+		attrs = lappend_int(attrs, x + FirstLowInvalidHeapAttributeNumber);
+
+	/*
+	 * Fetching ahead wastes requests when the executor may stop early: only
+	 * read ahead when the query has no LIMIT.
+	 */
+	prefetch = root->limit_tuples < 0 && root->parse->limitCount == NULL;
+
+	fdw_private = NIL;
+	fdw_private = lappend(fdw_private, items);
+	fdw_private = lappend(fdw_private, attrs);
+	fdw_private = lappend(fdw_private, makeInteger(prefetch ? 1 : 0));
+	fdw_private = lappend(fdw_private,
+						  makeString(mode == ITG_SCAN_COUNT ?
+									 psprintf("%s (count from meta.total-count)",
+											  itg_explain_request(info->opts->resource, info->cols,
+																  items, exprs, 1,
+																  info->opts->resource->default_sort)) :
+									 itg_explain_request(info->opts->resource, info->cols,
+														 items, exprs, page_size,
+														 sort[0] ? sort : info->opts->resource->default_sort)));
+	fdw_private = lappend(fdw_private, makeString(pstrdup(sort)));
+	fdw_private = lappend(fdw_private, makeInteger(page_size));
+	fdw_private = lappend(fdw_private, list_make2_int(sort_attno,
+													  intVal(list_nth(path_priv, ITG_PATH_SORT_DESC))));
+	fdw_private = lappend(fdw_private, makeInteger(mode));
+	fdw_private = lappend(fdw_private, makeInteger((int) info->relid));
+	fdw_private = lappend(fdw_private, count_quals);
+
+	return make_foreignscan(tlist, local_exprs, scan_relid, exprs, fdw_private,
+							fdw_scan_tlist, NIL, outer_plan);
+}
+
+/* Is every aggregate in the target count(*) (no FILTER, DISTINCT, ORDER)? */
+static bool
+only_count_star(List *exprs)
+{
+	ListCell   *lc;
+
+	if (exprs == NIL)
+		return false;
+	foreach(lc, exprs)
+	{
+		Aggref	   *agg = lfirst(lc);
+
+		if (!IsA(agg, Aggref) || agg->aggfnoid != ITG_COUNT_STAR_OID ||
+			agg->aggfilter != NULL || agg->aggdistinct != NIL ||
+			agg->aggorder != NIL || agg->args != NIL || agg->agglevelsup != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * itgGetForeignUpperPaths
+ *		SELECT count(*) whose conditions the API answers exactly: one
+ *		page[size]=1 request and meta.total-count, instead of every page.
+ */
+void
+itgGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+						RelOptInfo *input_rel, RelOptInfo *output_rel, void *extra)
+{
+	ItgRelInfo *info = (ItgRelInfo *) input_rel->fdw_private;
+	Query	   *parse = root->parse;
+	ListCell   *lc;
+	List	   *priv;
+
+	if (stage != UPPERREL_GROUP_AGG || info == NULL ||
+		input_rel->reloptkind != RELOPT_BASEREL || output_rel->fdw_private != NULL)
+		return;
+	if (parse->groupClause || parse->groupingSets || root->hasHavingQual ||
+		!parse->hasAggs || !info->all_exact)
+		return;
+	if (!only_count_star(output_rel->reltarget->exprs))
+		return;
+	/* Values must be known before execution starts (no nested-loop Params). */
+	foreach(lc, info->exprs)
+	{
+		Expr	   *e = lfirst(lc);
+
+		if (!IsA(e, Const) && !(IsA(e, Param) && ((Param *) e)->paramkind == PARAM_EXTERN))
+			return;
+	}
+
+	output_rel->fdw_private = info;
+	priv = path_private(NULL, InvalidAttrNumber, false, 1, ITG_SCAN_COUNT);
+	add_path(output_rel, (Path *)
+			 itg_create_foreign_upper_path(root, output_rel, output_rel->reltarget,
+										   1, ITG_REQUEST_COST, ITG_REQUEST_COST,
+										   NIL, NULL, priv));
+}
