@@ -128,7 +128,7 @@ SELECT * FROM sim_requests();
 INSERT INTO psa_companies
 SELECT psa_id, name FROM orgs_paged WHERE psa_integration_type = 'manage' AND psa_id NOT IN ('1001', '1006');
 ANALYZE psa_companies;
-SELECT * FROM sim_requests() LIMIT 0;
+SELECT sim_clear();
 EXPLAIN (COSTS OFF)
 SELECT count(*) FROM psa_companies p JOIN orgs_paged o
     ON o.psa_id = p.psa_id AND o.psa_integration_type = 'manage';

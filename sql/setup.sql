@@ -43,6 +43,11 @@ CREATE FUNCTION sim_requests_raw() RETURNS SETOF text LANGUAGE sql AS $$
 	SELECT sim_call('GET', '/_sim/log?format=text&clear=1')
 $$;
 
+CREATE FUNCTION sim_clear() RETURNS void LANGUAGE sql AS $$
+	SELECT count(*) FROM sim_call('DELETE', '/_sim/log');
+	SELECT NULL::void;
+$$;
+
 CREATE FUNCTION sim_reset() RETURNS void LANGUAGE sql AS $$
 	SELECT count(*) FROM sim_call('POST', '/_sim/reset', '{}');
 	SELECT NULL::void;
