@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test/memcheck.sh — the regression suite with every server process under
-# valgrind memcheck.  Slow (about ten minutes); not part of run-tests.sh.
+# valgrind memcheck.  Slow (a few minutes); not part of run-tests.sh.
 #
 #   bash test/memcheck.sh                  whole suite
 #   ITG_MEMCHECK_TESTS="select types" bash test/memcheck.sh   some tests only
