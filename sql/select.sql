@@ -99,6 +99,11 @@ SELECT w.id, s.name FROM wanted w, LATERAL (SELECT * FROM statuses_small s
 SELECT w.id, s.name FROM wanted w, LATERAL (SELECT * FROM statuses_small s
   WHERE s.id = w.id OFFSET 0) s ORDER BY 1;
 SELECT * FROM sim_requests();
+-- A condition that cannot go to the API: the one page is read once.
+SELECT w.id, s.name FROM wanted w, LATERAL (SELECT * FROM itglue.organization_statuses s
+  WHERE s.id + 0 = w.id + 1 OFFSET 0) s ORDER BY 1;
+SELECT * FROM sim_requests();
+-- A computed value per outer row is sent like a plain one.
 SELECT w.id, s.name FROM wanted w, LATERAL (SELECT * FROM itglue.organization_statuses s
   WHERE s.id = w.id + 1 OFFSET 0) s ORDER BY 1;
 SELECT * FROM sim_requests();

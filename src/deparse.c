@@ -76,25 +76,42 @@ own_var(Expr *e, RelOptInfo *baserel)
 	return NULL;
 }
 
+/* Does the expression read this relation (or something we cannot tell)? */
+static bool
+references_rel_walker(Node *node, Index *relid)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+		return (Index) ((Var *) node)->varno == *relid && ((Var *) node)->varlevelsup == 0;
+	if (IsA(node, PlaceHolderVar))
+		return true;			/* could stand for anything: stay local */
+	return expression_tree_walker(node, references_rel_walker, relid);
+}
+
 /*
- * A value the scan can evaluate before sending: a Const or a Param, or (in
- * a parameterized path) an expression over other relations only, which
- * becomes a Param once the plan is finished.
+ * A value the scan can evaluate before sending a request: an expression
+ * that does not read this relation and gives one answer per execution or
+ * per outer row: Consts, Params (prepared statements, sub-selects, lateral
+ * references), stable functions of them, and in a parameterized path the
+ * outer relation's columns (which become Params when the plan is made).
  */
 static bool
 is_value_expr(Expr *e, RelOptInfo *baserel)
 {
+	Index		relid = baserel->relid;
+
 	e = strip_relabel(e);
 	if (e == NULL)
 		return false;
 	if (IsA(e, Const) || IsA(e, Param))
 		return true;
-	return !bms_is_member(baserel->relid, pull_varnos(NULL, (Node *) e)) &&
-		pull_varnos(NULL, (Node *) e) != NULL &&
+	return !references_rel_walker((Node *) e, &relid) &&
 		!contain_volatile_functions((Node *) e) &&
 		!contain_subplans((Node *) e) &&
 		!contain_agg_clause((Node *) e) &&
-		!contain_window_function((Node *) e);
+		!contain_window_function((Node *) e) &&
+		!expression_returns_set((Node *) e);
 }
 
 /* Commute "value op column" into "column op' value" for ordering ops. */

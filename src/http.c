@@ -808,6 +808,12 @@ itg_http_raise_transport_error(ItgHttpRequest *req, const char *what)
 				 errdetail_internal("%s", reason),
 				 errhint("The request was tried %d time(s). Raise timeout_ms, or lower page_size.",
 						 req->attempt + 1)));
+	if (req->result == CURLE_SSL_CACERT_BADFILE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+				 errmsg("%s: could not use the certificate authorities in option ca_file", what),
+				 errdetail_internal("%s", reason),
+				 errhint("Check that the server option ca_file names a readable PEM file.")));
 	if (transport_error_unsent(req->result) || req->result == CURLE_SSL_CONNECT_ERROR ||
 		req->result == CURLE_PEER_FAILED_VERIFICATION)
 		ereport(ERROR,

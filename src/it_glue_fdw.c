@@ -109,6 +109,7 @@ typedef struct ItgScanState
 	MemoryContext pass_cxt;		/* filter values and queries; reset per pass */
 	MemoryContext batch_cxt;	/* the current page; reset per page */
 	MemoryContext temp_cxt;		/* one row's conversions; reset per row */
+	MemoryContext scratch_cxt;	/* fetching a page: messages, lookups; reset per page */
 
 	ItgHttpStats stats;
 	int64		pages;
@@ -238,6 +239,9 @@ itgBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "it_glue_fdw row",
 										 ALLOCSET_SMALL_SIZES);
+	ss->scratch_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											"it_glue_fdw scratch",
+											ALLOCSET_SMALL_SIZES);
 	reset_pass(ss);
 }
 
@@ -451,18 +455,19 @@ complete_truncated_values(ItgScanState *ss)
 	{
 		int			start = next;
 		int			end = Min(nreq, start + window);
-		MemoryContext old = MemoryContextSwitchTo(ss->request_cxt);
-
 		for (int k = start; k < end; k++)
 		{
 			StringInfoData path;
+			MemoryContext old;
 
 			initStringInfo(&path);
 			appendStringInfo(&path, "%s/", ss->opts->resource->path);
 			itg_append_encoded(&path, ss->page.records[which[k]].id);
+			old = MemoryContextSwitchTo(ss->request_cxt);
 			reqs[k] = itg_http_start(ss->opts, "GET", path.data, NULL, &ss->stats);
+			MemoryContextSwitchTo(old);
+			pfree(path.data);
 		}
-		MemoryContextSwitchTo(old);
 
 		for (int k = start; k < end; k++)
 		{
@@ -650,12 +655,30 @@ take_page(ItgScanState *ss)
 	return true;
 }
 
+static bool next_page_internal(ItgScanState *ss);
+
 /*
  * next_page
  *		Make the next page with rows current.  False at the end of the pass.
  */
 static bool
 next_page(ItgScanState *ss)
+{
+	MemoryContext old = MemoryContextSwitchTo(ss->scratch_cxt);
+	bool		found = next_page_internal(ss);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(ss->scratch_cxt);
+	return found;
+}
+
+/*
+ * next_page_internal
+ *		The work of next_page, in the scratch context: whatever it allocates
+ *		that must last goes to an explicit context (page, pass, request).
+ */
+static bool
+next_page_internal(ItgScanState *ss)
 {
 	for (;;)
 	{
@@ -788,7 +811,10 @@ itgIterateForeignScan(ForeignScanState *node)
 
 	if (!ss->started)
 	{
+		old = MemoryContextSwitchTo(ss->scratch_cxt);
 		start_pass(node, ss);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(ss->scratch_cxt);
 		if (ss->no_rows)
 		{
 			ss->pass_complete = true;
@@ -861,6 +887,7 @@ itgEndForeignScan(ForeignScanState *node)
 	MemoryContextDelete(ss->batch_cxt);
 	MemoryContextDelete(ss->pass_cxt);
 	MemoryContextDelete(ss->temp_cxt);
+	MemoryContextDelete(ss->scratch_cxt);
 	MemoryContextDelete(ss->request_cxt);
 }
 

@@ -8,7 +8,7 @@
  * Design rules:
  *	- Requests are what a scan costs: latency and the account's request
  *	  budget (3000 per 5 minutes).  One request costs ITG_REQUEST_COST; a
- *	  row costs a little CPU.  So a nested loop that sends one filtered
+ *	  row costs a little CPU (parsing and conversion).  So a nested loop that sends one filtered
  *	  request per outer row wins only while the outer side has fewer rows
  *	  than a full scan has pages.
  *	- ORDER BY goes to the API only for keys whose order is provably
@@ -45,9 +45,13 @@
 
 #include "it_glue_fdw.h"
 
-/* Planner cost units: a request is expensive next to a local row. */
-#define ITG_REQUEST_COST	1000.0
-#define ITG_ROW_COST		(cpu_tuple_cost * 10)
+/*
+ * Planner cost units: a request costs as much as reading 100 local pages.
+ * (Higher units would push ordinary API queries over jit_above_cost, and
+ * JIT compiling buys nothing for rows that arrive at network speed.)
+ */
+#define ITG_REQUEST_COST	100.0
+#define ITG_ROW_COST		(cpu_tuple_cost * 2)
 
 /* The built-in count(*) aggregate. */
 #define ITG_COUNT_STAR_OID	2803

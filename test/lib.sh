@@ -9,6 +9,7 @@ ITG_PG_MAJOR=${ITG_PG_MAJOR:-15}
 ITG_WORK=""
 ITG_PG_PORT=""
 ITG_SIM_PID=""
+ITG_SIM_TLS_PID=""
 ITG_API_KEY=${ITG_API_KEY:-ITG.test-key}
 
 itg_log() { printf '== %s\n' "$*" >&2; }
@@ -89,6 +90,29 @@ itg_start_sim() {
 	itg_log "simulator at $ITGLUE_SIM_URL"
 }
 
+# itg_start_tls_sim ARGS...: a second simulator behind TLS with a fresh
+# self-signed certificate; sets ITGLUE_SIM_TLS_URL and ITGLUE_SIM_CA.
+itg_start_tls_sim() {
+	[ -n "$ITG_WORK" ] || itg_make_workdir
+	"$ITG_ROOT/test/sim/make_cert.sh" "$ITG_WORK/tls" >/dev/null
+	chmod 755 "$ITG_WORK/tls"
+	chmod 644 "$ITG_WORK/tls/cert.pem"
+	rm -f "$ITG_WORK/sim-tls.port"
+	python3 "$ITG_ROOT/test/itglue_sim.py" --port 0 --port-file "$ITG_WORK/sim-tls.port" \
+		--api-key "$ITG_API_KEY" --quiet --tls-cert "$ITG_WORK/tls/cert.pem" \
+		--tls-key "$ITG_WORK/tls/key.pem" "$@" >"$ITG_WORK/sim-tls.log" 2>&1 &
+	ITG_SIM_TLS_PID=$!
+	local i
+	for i in $(seq 1 300); do
+		[ -s "$ITG_WORK/sim-tls.port" ] && break
+		kill -0 "$ITG_SIM_TLS_PID" 2>/dev/null || { cat "$ITG_WORK/sim-tls.log" >&2; return 1; }
+		sleep 0.1
+	done
+	export ITGLUE_SIM_TLS_URL="https://127.0.0.1:$(cat "$ITG_WORK/sim-tls.port")"
+	export ITGLUE_SIM_CA="$ITG_WORK/tls/cert.pem"
+	itg_log "TLS simulator at $ITGLUE_SIM_TLS_URL"
+}
+
 itg_make_workdir() {
 	ITG_WORK=$(mktemp -d /tmp/it_glue_fdw.XXXXXX)
 	chmod 755 "$ITG_WORK"
@@ -131,10 +155,11 @@ itg_stop_cluster() {
 # itg_cleanup: stop what was started and remove the work directory.
 itg_cleanup() {
 	itg_stop_cluster
-	if [ -n "$ITG_SIM_PID" ]; then
-		kill "$ITG_SIM_PID" 2>/dev/null || true
-		wait "$ITG_SIM_PID" 2>/dev/null || true
-	fi
+	local pid
+	for pid in $ITG_SIM_PID $ITG_SIM_TLS_PID; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	[ -n "$ITG_WORK" ] && [ -z "${ITG_KEEP:-}" ] && rm -rf "$ITG_WORK"
 	return 0
 }

@@ -7,7 +7,7 @@
 # "N passed, N failed".  Exits non-zero when anything failed.
 #
 #   ITG_KEEP=1      keep the work directory (logs, regression diffs)
-#   ITG_SKIP=x,y    skip suites: sim, regress, unit, fuzz
+#   ITG_SKIP=x,y    skip suites: sim, unit, fuzz, regress, memory
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +57,7 @@ fi
 # 3. The regression suite against the simulator.
 if ! skip regress; then
 	itg_start_sim --orgs 2500 || exit 1
+	itg_start_tls_sim --orgs 50 || exit 1
 	itg_start_cluster "log_min_messages = debug5" || exit 1
 	itg_log "regression suite"
 	rm -rf "$ITG_ROOT/results" "$ITG_ROOT/regression.diffs" "$ITG_ROOT/regression.out"
@@ -78,6 +79,15 @@ if ! skip regress; then
 	else
 		count 1 0 key-in-log
 	fi
+fi
+
+# 4. Backend memory stays flat over table size and rescans (own cluster).
+if ! skip memory; then
+	itg_log "memory: scan size and rescans"
+	if out=$(ITG_SKIP_BUILD=1 bash "$ITG_ROOT/test/memory-test.sh" 2>&1); then :; fi
+	printf '%s\n' "$out" | grep -E '^(ok|FAILED|backend peak|memory):' || printf '%s\n' "$out" | tail -20
+	n=$(printf '%s\n' "$out" | sed -n 's/^memory: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+	if [ -n "$n" ]; then count ${n% *} ${n#* } memory; else count 0 1 memory; fi
 fi
 
 [ -n "$failures" ] && echo "failed suites:$failures"
