@@ -58,10 +58,12 @@ CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (max_pages '0');
 CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (updatable 'maybe');
 CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (allow_delete 'sure');
 CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (use_remote_estimate '2');
+CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (refetch_truncated 'yes please');
 CREATE SERVER ok1 FOREIGN DATA WRAPPER it_glue_fdw
   OPTIONS (page_size '1', timeout_ms '1000', connect_timeout_ms '500', max_retries '0',
            max_concurrency '8', requests_per_minute '3000', max_response_mb '16',
-           max_pages '10', updatable 'false', allow_delete 'true', use_remote_estimate 'on');
+           max_pages '10', updatable 'false', allow_delete 'true', use_remote_estimate 'on',
+           refetch_truncated 'off');
 ALTER SERVER ok1 OPTIONS (SET page_size '1000');
 ALTER SERVER ok1 OPTIONS (SET page_size '0');
 

@@ -80,6 +80,13 @@ SELECT id, length(attributes->>'quick-notes') FROM itglue.organizations
  WHERE id IN (21, 22, 23, 24) ORDER BY id;
 SELECT id, length(quick_notes) FROM itglue.organizations WHERE id = 21;
 SELECT * FROM sim_requests();
+-- With refetch_truncated 'false', list values are used as they are: one
+-- request fewer per long note, and quick-notes may then be cut at 250.
+CREATE FOREIGN TABLE orgs_cut (id bigint, quick_notes text)
+  SERVER sim OPTIONS (refetch_truncated 'false');
+SELECT id, length(quick_notes) FROM orgs_cut WHERE id IN (21, 22, 23) ORDER BY id;
+SELECT * FROM sim_requests();
+DROP FOREIGN TABLE orgs_cut;
 -- Columns that are not cut cost no extra request.
 SELECT count(*), max(length(name)) FROM itglue.organizations;
 SELECT * FROM sim_requests();

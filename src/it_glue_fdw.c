@@ -642,7 +642,7 @@ take_page(ItgScanState *ss)
 
 	/* This request is done with; its body is freed now. */
 	itg_http_release(req);
-	if (ss->show_id == NULL && ss->ntruncated > 0)
+	if (ss->show_id == NULL && ss->ntruncated > 0 && ss->opts->refetch_truncated)
 		complete_truncated_values(ss);
 	ss->ninflight--;
 	memmove(&ss->inflight[0], &ss->inflight[1], sizeof(ss->inflight[0]) * ss->ninflight);

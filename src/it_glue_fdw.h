@@ -112,6 +112,7 @@ typedef struct ItgOptions
 	bool		updatable;
 	bool		allow_delete;
 	bool		use_remote_estimate;
+	bool		refetch_truncated;	/* read cut list values again in full */
 	const ItgResource *resource;	/* NULL for server-level use */
 } ItgOptions;
 

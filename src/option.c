@@ -62,6 +62,8 @@ static const ItgOptionDef valid_options[] = {
 	{"allow_delete", ForeignTableRelationId},
 	{"use_remote_estimate", ForeignServerRelationId},
 	{"use_remote_estimate", ForeignTableRelationId},
+	{"refetch_truncated", ForeignServerRelationId},
+	{"refetch_truncated", ForeignTableRelationId},
 	{"api_key", UserMappingRelationId},
 	{"resource", ForeignTableRelationId},
 	{"attribute", AttributeRelationId},
@@ -328,7 +330,8 @@ it_glue_fdw_validator(PG_FUNCTION_ARGS)
 			(void) parse_int_option(def);
 		else if (strcmp(def->defname, "updatable") == 0 ||
 				 strcmp(def->defname, "allow_delete") == 0 ||
-				 strcmp(def->defname, "use_remote_estimate") == 0)
+				 strcmp(def->defname, "use_remote_estimate") == 0 ||
+				 strcmp(def->defname, "refetch_truncated") == 0)
 			(void) defGetBoolean(def);
 		else if (strcmp(def->defname, "url") == 0)
 		{
@@ -427,6 +430,8 @@ apply_option(ItgOptions *opts, DefElem *def)
 		opts->allow_delete = defGetBoolean(def);
 	else if (strcmp(name, "use_remote_estimate") == 0)
 		opts->use_remote_estimate = defGetBoolean(def);
+	else if (strcmp(name, "refetch_truncated") == 0)
+		opts->refetch_truncated = defGetBoolean(def);
 	else if (strcmp(name, "resource") == 0)
 		opts->resource = itg_resource_lookup(defGetString(def));
 }
@@ -457,6 +462,7 @@ itg_get_server_options(Oid serverid, Oid userid, bool need_key)
 	opts->updatable = true;
 	opts->allow_delete = false;
 	opts->use_remote_estimate = false;
+	opts->refetch_truncated = true;
 	opts->resource = itg_resource_lookup("organizations");
 
 	foreach(lc, server->options)
