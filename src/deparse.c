@@ -747,6 +747,33 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 	return result;
 }
 
+/*
+ * itg_const_values
+ *		The values of the Consts among filter expressions, for requests
+ *		built at planning time (others stay zero).
+ */
+ItgFilterValue *
+itg_const_values(List *exprs)
+{
+	ItgFilterValue *values = palloc0(sizeof(ItgFilterValue) * Max(list_length(exprs), 1));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, exprs)
+	{
+		Expr	   *e = lfirst(lc);
+
+		if (IsA(e, Const))
+		{
+			values[i].value = ((Const *) e)->constvalue;
+			values[i].isnull = ((Const *) e)->constisnull;
+			values[i].type = ((Const *) e)->consttype;
+		}
+		i++;
+	}
+	return values;
+}
+
 /* How EXPLAIN shows a value known only at execution. */
 static char *
 explain_placeholder(Expr *e)
@@ -766,8 +793,7 @@ char *
 itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
 					List *exprs, int page_size, const char *sort)
 {
-	int			n = list_length(exprs);
-	ItgFilterValue *values = palloc0(sizeof(ItgFilterValue) * Max(n, 1));
+	ItgFilterValue *values = itg_const_values(exprs);
 	List	   *deferred = NIL;
 	List	   *items_const = NIL;
 	ListCell   *lc;
@@ -775,20 +801,6 @@ itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
 	char	   *show_id;
 	List	   *reqs;
 	StringInfoData buf;
-	int			i = 0;
-
-	foreach(lc, exprs)
-	{
-		Expr	   *e = lfirst(lc);
-
-		if (IsA(e, Const))
-		{
-			values[i].value = ((Const *) e)->constvalue;
-			values[i].isnull = ((Const *) e)->constisnull;
-			values[i].type = ((Const *) e)->consttype;
-		}
-		i++;
-	}
 
 	foreach(lc, items)
 	{

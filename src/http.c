@@ -926,6 +926,44 @@ itg_http_raise_status_error(ItgHttpRequest *req, const char *what)
 			 errdetail_internal("%s", detail)));
 }
 
+/*
+ * itg_get_page
+ *		GET one list page and parse it into the current memory context,
+ *		raising the usual errors: for short, synchronous requests (lookups,
+ *		estimates, ANALYZE), not for scans.
+ */
+void
+itg_get_page(const ItgOptions *opts, const char *path_query,
+			 const char *const *attr_names, int nattrs,
+			 const char *what, ItgHttpStats *stats, ItgPage *page)
+{
+	ItgHttpRequest *req = itg_http_start(opts, "GET", path_query, NULL, stats);
+	char		errbuf[256];
+	const char *body;
+	size_t		len;
+
+	itg_http_wait(req);
+	if (!itg_http_transport_ok(req))
+		itg_http_raise_transport_error(req, what);
+	if (req->status < 200 || req->status > 299)
+		itg_http_raise_status_error(req, what);
+	body = itg_http_body(req, &len);
+	if (!itg_parse_page(body, len, attr_names, nattrs, false, itg_palloc_alloc,
+						CurrentMemoryContext, page, errbuf, sizeof(errbuf)))
+	{
+		ErrorContextCallback errcb;
+
+		errcb.callback = itg_http_error_context;
+		errcb.arg = req;
+		errcb.previous = error_context_stack;
+		error_context_stack = &errcb;
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("%s: %s", what, errbuf)));
+	}
+	itg_http_release(req);
+}
+
 /* itg_http_init: process-wide libcurl initialization, from _PG_init. */
 void
 itg_http_init(void)

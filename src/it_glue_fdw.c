@@ -947,30 +947,14 @@ itg_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	reservoir_init_selection_state(&rstate, targrows);
 	for (;;)
 	{
-		ItgHttpRequest *req;
 		ItgPage		page;
-		char		errbuf[256];
-		const char *body;
-		size_t		len;
 		MemoryContext old;
 
 		MemoryContextReset(page_cxt);
 		old = MemoryContextSwitchTo(page_cxt);
-		req = itg_http_start(opts, "GET",
-							 itg_page_query(opts->resource->path, "", page_number,
-											opts->page_size, opts->resource->default_sort),
-							 NULL, NULL);
-		itg_http_wait(req);
-		if (!itg_http_transport_ok(req))
-			itg_http_raise_transport_error(req, "could not analyze IT Glue table");
-		if (itg_http_status(req) < 200 || itg_http_status(req) > 299)
-			itg_http_raise_status_error(req, "could not analyze IT Glue table");
-		body = itg_http_body(req, &len);
-		if (!itg_parse_page(body, len, names, nattrs, false, itg_palloc_alloc,
-							page_cxt, &page, errbuf, sizeof(errbuf)))
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-					 errmsg("could not analyze IT Glue table: %s", errbuf)));
+		itg_get_page(opts, itg_page_query(opts->resource->path, "", page_number,
+										  opts->page_size, opts->resource->default_sort),
+					 names, nattrs, "could not analyze IT Glue table", NULL, &page);
 		MemoryContextSwitchTo(old);
 
 		for (int i = 0; i < page.nrecords; i++)
@@ -996,7 +980,6 @@ itg_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 			}
 			seen += 1;
 		}
-		itg_http_release(req);
 		if (page.next_page < 0 || page.nrecords == 0 ||
 			(page.total_pages >= 0 && page_number >= page.total_pages) ||
 			page_number >= opts->max_pages)

@@ -200,6 +200,9 @@ extern const char *itg_http_path(ItgHttpRequest *req);
 extern bool itg_http_transport_ok(ItgHttpRequest *req);
 extern char *itg_http_excerpt(const char *body, size_t len);
 extern void itg_http_error_context(void *arg);
+extern void itg_get_page(const ItgOptions *opts, const char *path_query,
+						 const char *const *attr_names, int nattrs,
+						 const char *what, ItgHttpStats *stats, ItgPage *page);
 extern void itg_http_init(void);
 
 /* ---------- deparse.c: what goes to the API, and the request text ---------- */
@@ -235,6 +238,7 @@ extern char *itg_explain_request(const ItgResource *res, ItgColumns *cols,
 								 List *items, List *exprs, int page_size,
 								 const char *sort);
 extern List *itg_value_texts(const ItgFilterValue *v, bool *has_null);
+extern ItgFilterValue *itg_const_values(List *exprs);
 extern char *itg_page_query(const char *path, const char *filters,
 							int64 page_number, int page_size, const char *sort);
 extern void itg_append_encoded(StringInfo buf, const char *s);

@@ -65,29 +65,11 @@ fetch_names(const ItgOptions *opts, const ItgResource *res, List *entries,
 
 	for (;;)
 	{
-		ItgHttpRequest *req;
 		ItgPage		page;
-		char		errbuf[256];
-		const char *body;
-		size_t		len;
 
-		req = itg_http_start(opts, "GET",
-							 itg_page_query(res->path, filter.data, page_number,
-											1000, res->default_sort),
-							 NULL, stats);
-		itg_http_wait(req);
-		if (!itg_http_transport_ok(req))
-			itg_http_raise_transport_error(req, what);
-		if (itg_http_status(req) < 200 || itg_http_status(req) > 299)
-			itg_http_raise_status_error(req, what);
-		body = itg_http_body(req, &len);
-		if (!itg_parse_page(body, len, attrs, 1, false, itg_palloc_alloc,
-							CurrentMemoryContext, &page, errbuf, sizeof(errbuf)))
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-					 errmsg("%s: %s", what, errbuf)));
-		itg_http_release(req);
-
+		itg_get_page(opts, itg_page_query(res->path, filter.data, page_number, 1000,
+										  res->default_sort),
+					 attrs, 1, what, stats, &page);
 		for (int i = 0; i < page.nrecords; i++)
 		{
 			const ItgValue *v = &page.records[i].values[0];

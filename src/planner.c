@@ -97,26 +97,12 @@ collect_attrs_used(RelOptInfo *baserel)
 	return attrs;
 }
 
-/* The Const filter values of a classification, for planning-time requests. */
+/* The Const filter items of a classification, with their values. */
 static ItgFilterValue *
 const_values(List *exprs, List *items, List **const_items)
 {
-	ItgFilterValue *values = palloc0(sizeof(ItgFilterValue) * Max(list_length(exprs), 1));
 	ListCell   *lc;
-	int			i = 0;
 
-	foreach(lc, exprs)
-	{
-		Expr	   *e = lfirst(lc);
-
-		if (IsA(e, Const))
-		{
-			values[i].value = ((Const *) e)->constvalue;
-			values[i].isnull = ((Const *) e)->constisnull;
-			values[i].type = ((Const *) e)->consttype;
-		}
-		i++;
-	}
 	*const_items = NIL;
 	foreach(lc, items)
 	{
@@ -127,7 +113,7 @@ const_values(List *exprs, List *items, List **const_items)
 			kind != ITG_FK_LOOKUP_IN && kind != ITG_FK_LOOKUP_EXCLUDE)
 			*const_items = lappend(*const_items, item);
 	}
-	return values;
+	return itg_const_values(exprs);
 }
 
 /*
@@ -143,37 +129,18 @@ remote_count(ItgRelInfo *info)
 	bool		no_rows;
 	char	   *show_id;
 	List	   *queries;
-	ItgHttpRequest *req;
 	ItgPage		page;
-	char		errbuf[256];
-	const char *body;
-	size_t		len;
-	double		count;
-	const char *what = "could not estimate the size of an IT Glue table";
 
 	queries = itg_build_requests(info->cols, const_items, values, false, &no_rows, &show_id);
 	if (no_rows)
 		return 0;
-
-	req = itg_http_start(info->opts, "GET",
-						 itg_page_query(info->opts->resource->path,
-										queries ? linitial(queries) : "", 1, 1,
-										info->opts->resource->default_sort),
-						 NULL, NULL);
-	itg_http_wait(req);
-	if (!itg_http_transport_ok(req))
-		itg_http_raise_transport_error(req, what);
-	if (itg_http_status(req) < 200 || itg_http_status(req) > 299)
-		itg_http_raise_status_error(req, what);
-	body = itg_http_body(req, &len);
-	if (!itg_parse_page(body, len, NULL, 0, false, itg_palloc_alloc,
-						CurrentMemoryContext, &page, errbuf, sizeof(errbuf)) ||
-		page.total_count < 0)
-		count = info->opts->resource->default_rows;
-	else
-		count = (double) page.total_count * list_length(queries);
-	itg_http_release(req);
-	return count;
+	itg_get_page(info->opts,
+				 itg_page_query(info->opts->resource->path, queries ? linitial(queries) : "",
+								1, 1, info->opts->resource->default_sort),
+				 NULL, 0, "could not estimate the size of an IT Glue table", NULL, &page);
+	if (page.total_count < 0)
+		return info->opts->resource->default_rows;
+	return (double) page.total_count * list_length(queries);
 }
 
 /*
