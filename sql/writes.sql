@@ -64,8 +64,10 @@ INSERT INTO :o (name, created_at) VALUES ('Backdated Ltd', '2001-01-01');
 INSERT INTO :o (name, organization_type_name) VALUES ('Named Type Ltd', 'Customer');
 UPDATE :o SET updated_at = now() WHERE id = 5;
 UPDATE :o SET id = 6 WHERE id = 5;
-UPDATE :o SET attributes = '{}' WHERE id = 5;
+CREATE FOREIGN TABLE org_all (id bigint, name text, attributes jsonb) SERVER sim;
+UPDATE org_all SET attributes = '{}' WHERE id = 5;
 \echo :LAST_ERROR_SQLSTATE
+DROP FOREIGN TABLE org_all;
 SELECT * FROM sim_requests();
 
 -- ===================================================================

@@ -196,13 +196,30 @@ itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
 			conv->id_conv = cc;
 		else
 		{
-			cc->slot = conv->nattr_names;
-			conv->attr_names[conv->nattr_names++] =
-				c->kind == ITG_COLKIND_ALL ? ITG_ATTR_ALL : c->attribute;
+			const char *name = c->kind == ITG_COLKIND_ALL ? ITG_ATTR_ALL : c->attribute;
+
+			/* Columns reading the same attribute share its slot. */
+			cc->slot = -1;
+			for (int s = 0; s < conv->nattr_names; s++)
+				if (strcmp(conv->attr_names[s], name) == 0)
+					cc->slot = s;
+			if (cc->slot < 0)
+			{
+				cc->slot = conv->nattr_names;
+				conv->attr_names[conv->nattr_names++] = name;
+			}
 			if (c->kind == ITG_COLKIND_ALL)
 				uses_all = true;
 			else if (c->def && (c->def->flags & ITG_COL_TRUNCATED))
-				conv->truncated_slots[conv->ntruncated++] = cc->slot;
+			{
+				bool		have = false;
+
+				for (int t = 0; t < conv->ntruncated; t++)
+					if (conv->truncated_slots[t] == cc->slot)
+						have = true;
+				if (!have)
+					conv->truncated_slots[conv->ntruncated++] = cc->slot;
+			}
 		}
 	}
 

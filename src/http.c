@@ -40,6 +40,9 @@
 #define ITG_BACKOFF_MAX_MS		(30 * 1000)
 #define ITG_MAX_SOCKETS			256
 
+/* A streamed body keeps this much of its start, for error messages. */
+#define ITG_EXCERPT_BYTES		1024
+
 typedef enum ItgRequestState
 {
 	ITG_REQ_WAITING,			/* not started, or waiting to retry */
@@ -69,11 +72,17 @@ struct ItgHttpRequest
 	TimestampTz start_at;		/* earliest (re)start time */
 	int			attempt;		/* retries so far */
 
-	/* response; the buffer is malloc'd because curl callbacks fill it */
+	/*
+	 * The response.  The buffer is malloc'd because curl callbacks fill it.
+	 * With a JSON stream, a successful body is parsed as it arrives and
+	 * only its first bytes are kept, for messages.
+	 */
 	char	   *resp;
-	size_t		resp_len;
+	size_t		resp_len;		/* bytes in resp */
 	size_t		resp_cap;
+	size_t		resp_total;		/* bytes received */
 	size_t		max_bytes;
+	ItgJsonStream *stream;
 	bool		too_large;
 	char		content_type[128];
 	char		retry_after[64];
@@ -160,10 +169,25 @@ write_callback(char *data, size_t size, size_t nmemb, void *userp)
 	ItgHttpRequest *req = (ItgHttpRequest *) userp;
 	size_t		n = size * nmemb;
 
-	if (req->resp_len + n > req->max_bytes)
+	if (req->resp_total + n > req->max_bytes)
 	{
 		req->too_large = true;
 		return 0;				/* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	req->resp_total += n;
+	if (req->stream != NULL)
+	{
+		long		code = 0;
+
+		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code >= 200 && code <= 299)
+		{
+			/* Parse now, while other transfers are still under way. */
+			(void) itg_json_stream_feed(req->stream, data, n);
+			n = Min(n, ITG_EXCERPT_BYTES - Min(req->resp_len, ITG_EXCERPT_BYTES));
+			if (n == 0)
+				return size * nmemb;
+		}
 	}
 	if (req->resp_len + n + 1 > req->resp_cap)
 	{
@@ -181,7 +205,7 @@ write_callback(char *data, size_t size, size_t nmemb, void *userp)
 	memcpy(req->resp + req->resp_len, data, n);
 	req->resp_len += n;
 	req->resp[req->resp_len] = '\0';
-	return n;
+	return size * nmemb;
 }
 
 /* Copy a header value, trimmed, if the line is "name: value". */
@@ -411,6 +435,8 @@ request_cleanup(void *arg)
 	req->headers = NULL;
 	free(req->resp);
 	req->resp = NULL;
+	itg_json_stream_free(req->stream);
+	req->stream = NULL;
 }
 
 /* itg_http_release: free a request and its response now. */
@@ -428,6 +454,9 @@ launch(ItgHttpRequest *req)
 	CURLMcode	mc;
 
 	req->resp_len = 0;
+	req->resp_total = 0;
+	if (req->stream != NULL)
+		itg_json_stream_reset(req->stream);
 	req->too_large = false;
 	req->status = 0;
 	req->result = CURLE_OK;
@@ -498,7 +527,7 @@ finish_attempt(ItgHttpRequest *req, CURLcode rc)
 	req->result = rc;
 	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->status);
 	if (req->stats)
-		req->stats->bytes += (int64) req->resp_len;
+		req->stats->bytes += (int64) req->resp_total;
 
 	if (rc != CURLE_OK)
 	{
@@ -684,6 +713,45 @@ bool
 itg_http_finished(ItgHttpRequest *req)
 {
 	return req->state == ITG_REQ_DONE;
+}
+
+/*
+ * itg_http_stream_json
+ *		Parse this request's successful body as it arrives (call before the
+ *		first wait); read the result with itg_http_parse_page.
+ */
+void
+itg_http_stream_json(ItgHttpRequest *req)
+{
+	Assert(req->state == ITG_REQ_WAITING && req->stream == NULL);
+	req->stream = itg_json_stream_new();
+	if (req->stream == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory starting an IT Glue request")));
+}
+
+/*
+ * itg_http_parse_page
+ *		The finished body as a JSON:API page (see itg_parse_page).
+ */
+bool
+itg_http_parse_page(ItgHttpRequest *req, const char *const *attr_names, int nattrs,
+					bool single_object, MemoryContext cxt, ItgPage *page,
+					char *errbuf, size_t errlen)
+{
+	if (req->stream != NULL && req->status >= 200 && req->status <= 299)
+		return itg_parse_stream(req->stream, attr_names, nattrs, single_object,
+								itg_palloc_alloc, cxt, page, errbuf, errlen);
+	return itg_parse_page(req->resp ? req->resp : "", req->resp_len, attr_names, nattrs,
+						  single_object, itg_palloc_alloc, cxt, page, errbuf, errlen);
+}
+
+/* itg_http_bytes: the size of the response body received. */
+size_t
+itg_http_bytes(ItgHttpRequest *req)
+{
+	return req->resp_total;
 }
 
 /* itg_http_wait: run transfers until this request has finished for good. */
@@ -939,17 +1007,15 @@ itg_get_page(const ItgOptions *opts, const char *path_query,
 {
 	ItgHttpRequest *req = itg_http_start(opts, "GET", path_query, NULL, stats);
 	char		errbuf[256];
-	const char *body;
-	size_t		len;
 
+	itg_http_stream_json(req);
 	itg_http_wait(req);
 	if (!itg_http_transport_ok(req))
 		itg_http_raise_transport_error(req, what);
 	if (req->status < 200 || req->status > 299)
 		itg_http_raise_status_error(req, what);
-	body = itg_http_body(req, &len);
-	if (!itg_parse_page(body, len, attr_names, nattrs, false, itg_palloc_alloc,
-						CurrentMemoryContext, page, errbuf, sizeof(errbuf)))
+	if (!itg_http_parse_page(req, attr_names, nattrs, false, CurrentMemoryContext, page,
+							 errbuf, sizeof(errbuf)))
 	{
 		ErrorContextCallback errcb;
 

@@ -52,12 +52,20 @@ create_table_sql(const ItgResource *res, ImportForeignSchemaStmt *stmt)
 	{
 		const ItgColumnDef *c = &res->columns[i];
 
-		appendStringInfo(&buf, "  %s %s", quote_identifier(c->name), c->sql_type);
+		appendStringInfo(&buf, "%s  %s %s", i > 0 ? ",\n" : "",
+						 quote_identifier(c->name), c->sql_type);
 		if (c->attribute != NULL && !default_attribute(c->name, c->attribute))
 			appendStringInfo(&buf, " OPTIONS (attribute %s)", quote_literal_cstr(c->attribute));
-		appendStringInfoString(&buf, ",\n");
 	}
-	appendStringInfoString(&buf, "  attributes jsonb\n");
+
+	/*
+	 * Where the columns do not cover every attribute, the whole object too.
+	 * (Elsewhere it would only repeat the row, at the cost of converting it
+	 * twice; a table made by hand can still have it.)
+	 */
+	if (res->import_attributes)
+		appendStringInfoString(&buf, ",\n  attributes jsonb");
+	appendStringInfoChar(&buf, '\n');
 	appendStringInfo(&buf, ") SERVER %s OPTIONS (resource %s)",
 					 quote_identifier(stmt->server_name), quote_literal_cstr(res->name));
 	return buf.data;

@@ -312,6 +312,7 @@ request_next_page(ItgScanState *ss)
 
 	Assert(ss->ninflight < ITG_MAX_INFLIGHT);
 	ss->inflight[ss->ninflight] = itg_http_start(ss->opts, "GET", pq, NULL, &ss->stats);
+	itg_http_stream_json(ss->inflight[ss->ninflight]);
 	ss->inflight_page[ss->ninflight] = ss->next_page;
 	ss->ninflight++;
 	ss->next_page++;
@@ -328,12 +329,25 @@ request_next_page(ItgScanState *ss)
 static void
 fill_pipeline(ItgScanState *ss)
 {
-	int			window = ss->prefetch ? Min(ss->opts->max_concurrency, ITG_MAX_INFLIGHT) : 0;
+	int			window = ss->prefetch ? Min(ss->opts->max_concurrency, ITG_MAX_INFLIGHT / 2) : 0;
 
-	while (ss->ninflight < window &&
-		   ss->total_pages >= 0 && ss->next_page <= ss->total_pages &&
-		   ss->next_page <= ss->opts->max_pages)
+	/*
+	 * Keep "window" transfers running; finished pages wait for the executor,
+	 * but never more than another window of them (memory stays bounded).
+	 */
+	for (;;)
+	{
+		int			running = 0;
+
+		for (int i = 0; i < ss->ninflight; i++)
+			if (!itg_http_finished(ss->inflight[i]))
+				running++;
+		if (running >= window || ss->ninflight >= 2 * window ||
+			ss->total_pages < 0 || ss->next_page > ss->total_pages ||
+			ss->next_page > ss->opts->max_pages)
+			break;
 		request_next_page(ss);
+	}
 }
 
 /* Raise a clear error about a response that is not a usable page. */
@@ -351,7 +365,7 @@ bad_page(ItgScanState *ss, ItgHttpRequest *req, const char *problem)
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 			 errmsg("could not read IT Glue %s: %s", ss->opts->resource->name, problem),
-			 errdetail("HTTP %ld, %zu bytes%s%s%s.", itg_http_status(req), len,
+			 errdetail("HTTP %ld, %zu bytes%s%s%s.", itg_http_status(req), itg_http_bytes(req),
 					   itg_http_content_type(req)[0] ? ", " : "",
 					   itg_http_content_type(req),
 					   len > 0 ? psprintf(", starting with: %s",
@@ -465,6 +479,7 @@ complete_truncated_values(ItgScanState *ss)
 			itg_append_encoded(&path, ss->page.records[which[k]].id);
 			old = MemoryContextSwitchTo(ss->request_cxt);
 			reqs[k] = itg_http_start(ss->opts, "GET", path.data, NULL, &ss->stats);
+			itg_http_stream_json(reqs[k]);
 			MemoryContextSwitchTo(old);
 			pfree(path.data);
 		}
@@ -474,8 +489,6 @@ complete_truncated_values(ItgScanState *ss)
 			ItgRecord  *rec = &ss->page.records[which[k]];
 			ItgPage		one;
 			char		errbuf[256];
-			size_t		len;
-			const char *body;
 			long		status;
 
 			itg_http_wait(reqs[k]);
@@ -484,7 +497,6 @@ complete_truncated_values(ItgScanState *ss)
 											   psprintf("could not fetch IT Glue %s %s",
 														ss->opts->resource->singular, rec->id));
 			status = itg_http_status(reqs[k]);
-			body = itg_http_body(reqs[k], &len);
 			if (status == 404)
 			{
 				/* Deleted since the list was read: it is gone now. */
@@ -494,9 +506,9 @@ complete_truncated_values(ItgScanState *ss)
 				itg_http_raise_status_error(reqs[k],
 											psprintf("could not fetch IT Glue %s %s",
 													 ss->opts->resource->singular, rec->id));
-			else if (!itg_parse_page(body, len, ss->attr_names, ss->nattr_names, true,
-									 itg_palloc_alloc, ss->batch_cxt, &one,
-									 errbuf, sizeof(errbuf)) || one.nrecords != 1)
+			else if (!itg_http_parse_page(reqs[k], ss->attr_names, ss->nattr_names, true,
+										  ss->batch_cxt, &one, errbuf, sizeof(errbuf)) ||
+					 one.nrecords != 1)
 				bad_page(ss, reqs[k], one.nrecords == 1 ? errbuf : "no record in the answer");
 			else
 				rec->values = one.records[0].values;
@@ -550,7 +562,12 @@ take_page(ItgScanState *ss)
 	bool		ok;
 	char	   *what;
 
-	itg_http_wait(req);
+	/* While waiting for the oldest page, keep the pipeline full. */
+	while (!itg_http_finished(req))
+	{
+		itg_http_wait_any();
+		fill_pipeline(ss);
+	}
 	what = psprintf("could not fetch IT Glue %s", ss->opts->resource->name);
 	if (!itg_http_transport_ok(req))
 		itg_http_raise_transport_error(req, what);
@@ -593,9 +610,8 @@ take_page(ItgScanState *ss)
 		bad_page(ss, req, "the response is an HTML page, not JSON");
 
 	MemoryContextReset(ss->batch_cxt);
-	ok = itg_parse_page(body, len, ss->attr_names, ss->nattr_names,
-						ss->show_id != NULL, itg_palloc_alloc, ss->batch_cxt,
-						&ss->page, errbuf, sizeof(errbuf));
+	ok = itg_http_parse_page(req, ss->attr_names, ss->nattr_names, ss->show_id != NULL,
+							 ss->batch_cxt, &ss->page, errbuf, sizeof(errbuf));
 	if (!ok)
 		bad_page(ss, req, errbuf);
 

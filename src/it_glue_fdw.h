@@ -69,6 +69,8 @@ typedef struct ItgResource
 	bool		writable;		/* POST / PATCH exist */
 	bool		bulk_delete;	/* DELETE with a data array exists */
 	double		default_rows;	/* planner guess without use_remote_estimate */
+	bool		import_attributes;	/* IMPORT adds "attributes jsonb": the
+									 * columns do not cover every attribute */
 	const char *default_sort;	/* sort= for stable paging */
 } ItgResource;
 
@@ -186,6 +188,11 @@ typedef enum ItgRetryPolicy
 extern ItgHttpRequest *itg_http_start(const ItgOptions *opts, const char *method,
 									  const char *path_query, const char *body,
 									  ItgHttpStats *stats);
+extern void itg_http_stream_json(ItgHttpRequest *req);
+extern bool itg_http_parse_page(ItgHttpRequest *req, const char *const *attr_names,
+								int nattrs, bool single_object, MemoryContext cxt,
+								ItgPage *page, char *errbuf, size_t errlen);
+extern size_t itg_http_bytes(ItgHttpRequest *req);
 extern void itg_http_wait(ItgHttpRequest *req);
 extern bool itg_http_finished(ItgHttpRequest *req);
 extern void itg_http_wait_any(void);

@@ -77,7 +77,17 @@ invalid_utf8_at(const unsigned char *s, size_t len)
 
 		if (c < 0x80)
 		{
+			uint64_t	w;
+
+			/* Skip plain ASCII eight bytes at a time: most of any body. */
 			i++;
+			while (i + 8 <= len)
+			{
+				memcpy(&w, s + i, 8);
+				if (w & UINT64_C(0x8080808080808080))
+					break;
+				i += 8;
+			}
 			continue;
 		}
 		if (c >= 0xC2 && c <= 0xDF)
@@ -178,90 +188,283 @@ check_numbers(json_object *obj, char *errbuf, size_t errlen)
 	}
 }
 
+/* ---------- incremental parsing ---------- */
+
+/*
+ * A body parsed as it arrives: each chunk is checked as UTF-8 and fed to
+ * json-c's incremental tokener, so the work overlaps the transfer.  A UTF-8
+ * sequence split between chunks waits in carry for the rest.
+ */
+struct ItgJsonStream
+{
+	json_tokener *tok;
+	json_object *root;			/* the value, once complete */
+	bool		done;			/* the value is complete */
+	bool		failed;			/* an error is recorded in err */
+	size_t		consumed;		/* bytes fed so far */
+	unsigned char carry[4];
+	int			carry_len;
+	char		err[256];
+};
+
+/* Total length of the UTF-8 sequence a lead byte starts (1 if not a lead). */
+static int
+utf8_sequence_length(unsigned char c)
+{
+	if (c >= 0xC2 && c <= 0xDF)
+		return 2;
+	if (c >= 0xE0 && c <= 0xEF)
+		return 3;
+	if (c >= 0xF0 && c <= 0xF4)
+		return 4;
+	return 1;
+}
+
+static bool
+stream_fail(ItgJsonStream *s, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+static bool stream_check_trailing(ItgJsonStream *s, const char *p, size_t len,
+								  size_t offset);
+
+static bool
+stream_fail(ItgJsonStream *s, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (!s->failed)
+	{
+		va_start(ap, fmt);
+		vsnprintf(s->err, sizeof(s->err), fmt, ap);
+		va_end(ap);
+		s->failed = true;
+	}
+	return false;
+}
+
+/*
+ * stream_check_utf8
+ *		Check one chunk as UTF-8.  A sequence the previous chunk left open is
+ *		completed first (returned in done/done_len, to be parsed before the
+ *		chunk); one this chunk leaves open is held back (*tail is where it
+ *		starts), so the tokener only ever sees whole characters.
+ */
+static bool
+stream_check_utf8(ItgJsonStream *s, const unsigned char **p, size_t *len,
+				  unsigned char *done, int *done_len, size_t *tail)
+{
+	size_t		bad;
+
+	*done_len = 0;
+	while (s->carry_len > 0 && *len > 0)
+	{
+		int			need = utf8_sequence_length(s->carry[0]);
+
+		s->carry[s->carry_len++] = **p;
+		(*p)++;
+		(*len)--;
+		if (s->carry_len == need)
+		{
+			if (invalid_utf8_at(s->carry, need) < (size_t) need)
+				return stream_fail(s, "invalid UTF-8 at byte %zu", s->consumed);
+			memcpy(done, s->carry, need);
+			*done_len = need;
+			s->carry_len = 0;
+		}
+	}
+
+	*tail = *len;
+	for (size_t k = 1; k <= 3 && k <= *len; k++)
+	{
+		unsigned char c = (*p)[*len - k];
+
+		if (c >= 0xC0)
+		{
+			if ((size_t) utf8_sequence_length(c) > k)
+				*tail = *len - k;
+			break;
+		}
+		if (c < 0x80)
+			break;
+	}
+	bad = invalid_utf8_at(*p, *tail);
+	if (bad < *tail)
+		return stream_fail(s, "invalid UTF-8 at byte %zu", s->consumed + *done_len + bad);
+	memcpy(s->carry + s->carry_len, *p + *tail, *len - *tail);
+	s->carry_len += (int) (*len - *tail);
+	return true;
+}
+
+/* Feed whole characters to the tokener (or, once done, check for trailing text). */
+static bool
+stream_parse(ItgJsonStream *s, const char *data, size_t len)
+{
+	if (len == 0)
+		return true;
+	if (s->done)
+		return stream_check_trailing(s, data, len, (s->consumed += len) - len);
+
+	s->root = json_tokener_parse_ex(s->tok, data, (int) len);
+	switch (json_tokener_get_error(s->tok))
+	{
+		case json_tokener_success:
+			{
+				size_t		used = json_tokener_get_parse_end(s->tok);
+
+				s->done = true;
+				if (!stream_check_trailing(s, data + used, len - used, s->consumed + used))
+					return false;
+			}
+			break;
+		case json_tokener_continue:
+			break;
+		default:
+			return stream_fail(s, "invalid JSON at byte %zu: %s",
+							   s->consumed + json_tokener_get_parse_end(s->tok),
+							   json_tokener_error_desc(json_tokener_get_error(s->tok)));
+	}
+	s->consumed += len;
+	return true;
+}
+
+/* Only white space may follow the JSON value. */
+static bool
+stream_check_trailing(ItgJsonStream *s, const char *p, size_t len, size_t offset)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\n' && p[i] != '\r' && p[i] != '\t')
+			return stream_fail(s, "unexpected text after the JSON document at byte %zu",
+							   offset + i);
+	return true;
+}
+
+ItgJsonStream *
+itg_json_stream_new(void)
+{
+	ItgJsonStream *s = calloc(1, sizeof(ItgJsonStream));
+
+	if (s == NULL)
+		return NULL;
+	s->tok = json_tokener_new_ex(ITG_JSON_MAX_DEPTH);
+	if (s->tok == NULL)
+	{
+		free(s);
+		return NULL;
+	}
+	json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT);
+	return s;
+}
+
+void
+itg_json_stream_reset(ItgJsonStream *s)
+{
+	json_tokener_reset(s->tok);
+	if (s->root != NULL)
+		json_object_put(s->root);
+	s->root = NULL;
+	s->done = s->failed = false;
+	s->consumed = 0;
+	s->carry_len = 0;
+	s->err[0] = '\0';
+}
+
+void
+itg_json_stream_free(ItgJsonStream *s)
+{
+	if (s == NULL)
+		return;
+	if (s->root != NULL)
+		json_object_put(s->root);
+	json_tokener_free(s->tok);
+	free(s);
+}
+
+/*
+ * itg_json_stream_feed
+ *		Parse the next chunk of a body.  Returns false once the body is known
+ *		to be bad (the reason is kept for itg_parse_stream); later chunks are
+ *		then ignored.
+ */
+bool
+itg_json_stream_feed(ItgJsonStream *s, const char *data, size_t len)
+{
+	const unsigned char *p = (const unsigned char *) data;
+	unsigned char done[4];
+	int			done_len = 0;
+	size_t		tail = 0;
+
+	if (s->failed)
+		return false;
+	if (len == 0)
+		return true;
+	if (s->consumed + len > (size_t) INT32_MAX)
+		return stream_fail(s, "the response body is too large to parse");
+	if (!stream_check_utf8(s, &p, &len, done, &done_len, &tail))
+		return false;
+	return stream_parse(s, (const char *) done, done_len) &&
+		stream_parse(s, (const char *) p, tail);
+}
+
+/*
+ * stream_finish
+ *		The body has ended: take the complete value (NULL for JSON null)
+ *		out of the stream.  False with errbuf set when there is none.
+ */
+static bool
+stream_finish(ItgJsonStream *s, json_object **root, char *errbuf, size_t errlen)
+{
+	*root = NULL;
+	if (!s->failed && s->consumed == 0 && s->carry_len == 0)
+		stream_fail(s, "the response body is empty");
+	if (!s->failed && s->carry_len > 0)
+		stream_fail(s, "invalid UTF-8 at byte %zu", s->consumed);
+	if (!s->failed && !s->done)
+	{
+		/*
+		 * A bare number or literal ("42", "true") is only complete once the
+		 * tokener sees its end, which json_tokener_parse() marks with the
+		 * terminating NUL; do the same.  Anything else is truncated.
+		 */
+		s->root = json_tokener_parse_ex(s->tok, "", 1);
+		if (json_tokener_get_error(s->tok) == json_tokener_success)
+			s->done = true;
+		else
+			stream_fail(s, "the JSON document ends early (truncated after %zu bytes)",
+						s->consumed);
+	}
+	if (!s->failed && !check_numbers(s->root, s->err, sizeof(s->err)))
+		s->failed = true;
+	if (s->failed)
+	{
+		set_error(errbuf, errlen, "%s", s->err);
+		return false;
+	}
+	*root = s->root;
+	s->root = NULL;				/* the caller owns it now */
+	return true;
+}
+
 /*
  * parse_json
- *		Parse a whole body with a depth-limited tokener into *root (NULL for
- *		the JSON value null).  False with errbuf set when the body is not
- *		exactly one JSON value.
+ *		Parse a whole body into *root (NULL for the JSON value null).  False
+ *		with errbuf set when the body is not exactly one JSON value.
  */
 static bool
 parse_json(const char *body, size_t len, json_object **root,
 		   char *errbuf, size_t errlen)
 {
-	json_tokener *tok;
-	enum json_tokener_error jerr;
-	size_t		bad;
-	bool		ok = false;
+	ItgJsonStream *s = itg_json_stream_new();
+	bool		ok;
 
 	*root = NULL;
-	if (body == NULL || len == 0)
-	{
-		set_error(errbuf, errlen, "the response body is empty");
-		return false;
-	}
-	if (len > (size_t) INT32_MAX)
-	{
-		set_error(errbuf, errlen, "the response body is too large to parse");
-		return false;
-	}
-	bad = invalid_utf8_at((const unsigned char *) body, len);
-	if (bad < len)
-	{
-		set_error(errbuf, errlen, "invalid UTF-8 at byte %zu", bad);
-		return false;
-	}
-
-	tok = json_tokener_new_ex(ITG_JSON_MAX_DEPTH);
-	if (tok == NULL)
+	if (s == NULL)
 	{
 		set_error(errbuf, errlen, "out of memory while parsing the response");
 		return false;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	*root = json_tokener_parse_ex(tok, body, (int) len);
-	jerr = json_tokener_get_error(tok);
-	if (jerr == json_tokener_continue)
-	{
-		/*
-		 * The tokener took every byte and wants more.  A document that is a
-		 * bare number or literal ("42", "true") is only complete once the
-		 * tokener sees its end, which json_tokener_parse() marks with the
-		 * terminating NUL; do the same.  Anything else is truncated.
-		 */
-		*root = json_tokener_parse_ex(tok, "", 1);
-		if (json_tokener_get_error(tok) == json_tokener_success)
-			ok = true;
-		else
-			set_error(errbuf, errlen,
-					  "the JSON document ends early (truncated after %zu bytes)", len);
-	}
-	else if (jerr == json_tokener_success)
-	{
-		/* Anything but white space after the value is garbage. */
-		size_t		used = json_tokener_get_parse_end(tok);
-
-		while (used < len && (body[used] == ' ' || body[used] == '\n' ||
-							  body[used] == '\r' || body[used] == '\t'))
-			used++;
-		if (used < len)
-			set_error(errbuf, errlen,
-					  "unexpected text after the JSON document at byte %zu", used);
-		else
-			ok = true;
-	}
-	else
-		set_error(errbuf, errlen, "invalid JSON at byte %zu: %s",
-				  json_tokener_get_parse_end(tok),
-				  json_tokener_error_desc(jerr));
-	json_tokener_free(tok);
-
-	if (ok && !check_numbers(*root, errbuf, errlen))
-		ok = false;
-	if (!ok)
-	{
-		json_object_put(*root);
-		*root = NULL;
-	}
+	if (body != NULL)
+		(void) itg_json_stream_feed(s, body, len);
+	ok = stream_finish(s, root, errbuf, errlen);
+	itg_json_stream_free(s);
 	return ok;
 }
 
@@ -353,13 +556,16 @@ meta_int(json_object *meta, const char *key)
 	return -1;
 }
 
+/* Attribute positions remembered between the records of one page. */
+#define ITG_MAX_ORDER_HINTS 128
+
 /*
  * parse_record
  *		Copy the id and the requested attributes of one resource object.
  */
 static bool
 parse_record(json_object *item, int index, ItgRecord *rec,
-			 const char *const *attr_names, int nattrs,
+			 const char *const *attr_names, int nattrs, int *order_hint,
 			 ItgAllocFn alloc, void *alloc_ctx, char *errbuf, size_t errlen)
 {
 	json_object *id;
@@ -406,42 +612,72 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 	if (rec->values == NULL)
 		goto oom;
 
+	/* Every slot starts absent; the whole-object slots are filled now. */
 	for (int i = 0; i < nattrs; i++)
 	{
 		ItgValue   *out = &rec->values[i];
-		json_object *v;
-		bool		has_nul;
 
-		if (attr_names[i] == NULL)
-			continue;			/* caller does not need this slot */
-		if (attrs == NULL)
-		{
-			out->kind = ITG_JSON_ABSENT;
-			continue;
-		}
-		if (strcmp(attr_names[i], ITG_ATTR_ALL) == 0)
+		out->kind = ITG_JSON_ABSENT;
+		if (attr_names[i] != NULL && attrs != NULL &&
+			strcmp(attr_names[i], ITG_ATTR_ALL) == 0)
 		{
 			out->kind = ITG_JSON_OBJECT;
 			out->text = copy_json_text(attrs, alloc, alloc_ctx, &out->len);
 			if (out->text == NULL)
 				goto oom;
-			continue;
 		}
-		if (!json_object_object_get_ex(attrs, attr_names[i], &v))
+	}
+	if (attrs == NULL)
+		return true;
+
+	/*
+	 * One pass over the attributes.  Records of one page list their
+	 * attributes in the same order, so the slot that matched at this
+	 * position last time is tried first (one comparison instead of a hash
+	 * lookup per wanted attribute).
+	 */
+	{
+		int			position = 0;
+
+		json_object_object_foreach(attrs, key, v)
 		{
-			out->kind = ITG_JSON_ABSENT;
-			continue;
-		}
-		if (!extract_value(v, out, alloc, alloc_ctx, &has_nul))
-		{
-			if (has_nul)
+			int			slot = -1;
+			bool		has_nul;
+
+			if (position < ITG_MAX_ORDER_HINTS && order_hint[position] >= 0 &&
+				order_hint[position] < nattrs &&
+				attr_names[order_hint[position]] != NULL &&
+				strcmp(attr_names[order_hint[position]], key) == 0)
+				slot = order_hint[position];
+			else
 			{
-				set_error(errbuf, errlen,
-						  "attribute \"%s\" of record id %s contains a NUL character",
-						  attr_names[i], rec->id);
-				return false;
+				for (int i = 0; i < nattrs; i++)
+					if (attr_names[i] != NULL && strcmp(attr_names[i], key) == 0)
+					{
+						slot = i;
+						break;
+					}
+				if (position < ITG_MAX_ORDER_HINTS)
+					order_hint[position] = slot;
 			}
-			goto oom;
+			position++;
+			if (slot < 0)
+				continue;
+			if (!extract_value(v, &rec->values[slot], alloc, alloc_ctx, &has_nul))
+			{
+				if (has_nul)
+				{
+					set_error(errbuf, errlen,
+							  "attribute \"%s\" of record id %s contains a NUL character",
+							  key, rec->id);
+					return false;
+				}
+				goto oom;
+			}
+			/* A name asked for twice fills every slot that asked. */
+			for (int i = slot + 1; i < nattrs; i++)
+				if (attr_names[i] != NULL && strcmp(attr_names[i], key) == 0)
+					rec->values[i] = rec->values[slot];
 		}
 	}
 	return true;
@@ -451,23 +687,22 @@ oom:
 	return false;
 }
 
-bool
-itg_parse_page(const char *body, size_t len,
-			   const char *const *attr_names, int nattrs,
-			   bool single_object,
-			   ItgAllocFn alloc, void *alloc_ctx,
-			   ItgPage *page, char *errbuf, size_t errlen)
+/*
+ * extract_page
+ *		Copy the records and paging facts out of a parsed document, then
+ *		release the document (on every path).
+ */
+static bool
+extract_page(json_object *root, const char *const *attr_names, int nattrs,
+			 bool single_object, ItgAllocFn alloc, void *alloc_ctx,
+			 ItgPage *page, char *errbuf, size_t errlen)
 {
-	json_object *root;
 	json_object *data;
 	json_object *meta;
 	bool		ok = false;
+	int			order_hint[ITG_MAX_ORDER_HINTS];
 
-	memset(page, 0, sizeof(*page));
-	page->current_page = page->next_page = page->total_pages = page->total_count = -1;
-
-	if (!parse_json(body, len, &root, errbuf, errlen))
-		return false;
+	memset(order_hint, -1, sizeof(order_hint));
 
 	if (json_object_get_type(root) != json_type_object)
 	{
@@ -513,7 +748,7 @@ itg_parse_page(const char *body, size_t len,
 			set_error(errbuf, errlen, "out of memory while reading the response");
 			goto done;
 		}
-		if (!parse_record(data, 0, &page->records[0], attr_names, nattrs,
+		if (!parse_record(data, 0, &page->records[0], attr_names, nattrs, order_hint,
 						  alloc, alloc_ctx, errbuf, errlen))
 			goto done;
 		page->nrecords = 1;
@@ -539,7 +774,7 @@ itg_parse_page(const char *body, size_t len,
 		for (size_t i = 0; i < n; i++)
 		{
 			if (!parse_record(json_object_array_get_idx(data, i), (int) i,
-							  &page->records[i], attr_names, nattrs,
+							  &page->records[i], attr_names, nattrs, order_hint,
 							  alloc, alloc_ctx, errbuf, errlen))
 				goto done;
 		}
@@ -550,6 +785,45 @@ itg_parse_page(const char *body, size_t len,
 done:
 	json_object_put(root);
 	return ok;
+}
+
+static void
+init_page(ItgPage *page)
+{
+	memset(page, 0, sizeof(*page));
+	page->current_page = page->next_page = page->total_pages = page->total_count = -1;
+}
+
+bool
+itg_parse_page(const char *body, size_t len,
+			   const char *const *attr_names, int nattrs,
+			   bool single_object,
+			   ItgAllocFn alloc, void *alloc_ctx,
+			   ItgPage *page, char *errbuf, size_t errlen)
+{
+	json_object *root;
+
+	init_page(page);
+	if (!parse_json(body, len, &root, errbuf, errlen))
+		return false;
+	return extract_page(root, attr_names, nattrs, single_object, alloc, alloc_ctx,
+						page, errbuf, errlen);
+}
+
+bool
+itg_parse_stream(ItgJsonStream *stream,
+				 const char *const *attr_names, int nattrs,
+				 bool single_object,
+				 ItgAllocFn alloc, void *alloc_ctx,
+				 ItgPage *page, char *errbuf, size_t errlen)
+{
+	json_object *root;
+
+	init_page(page);
+	if (!stream_finish(stream, &root, errbuf, errlen))
+		return false;
+	return extract_page(root, attr_names, nattrs, single_object, alloc, alloc_ctx,
+						page, errbuf, errlen);
 }
 
 /* A string member of obj, or NULL. */

@@ -90,6 +90,24 @@ extern bool itg_parse_page(const char *body, size_t len,
 						   ItgAllocFn alloc, void *alloc_ctx,
 						   ItgPage *page, char *errbuf, size_t errlen);
 
+/*
+ * Incremental parsing: a body fed chunk by chunk as it arrives (from
+ * libcurl's write callback: no allocation but malloc, no longjmp), then
+ * finished into a page.  Errors found while feeding are kept and reported
+ * by itg_parse_stream.
+ */
+typedef struct ItgJsonStream ItgJsonStream;
+
+extern ItgJsonStream *itg_json_stream_new(void);	/* NULL when out of memory */
+extern void itg_json_stream_reset(ItgJsonStream *stream);
+extern void itg_json_stream_free(ItgJsonStream *stream);
+extern bool itg_json_stream_feed(ItgJsonStream *stream, const char *data, size_t len);
+extern bool itg_parse_stream(ItgJsonStream *stream,
+							 const char *const *attr_names, int nattrs,
+							 bool single_object,
+							 ItgAllocFn alloc, void *alloc_ctx,
+							 ItgPage *page, char *errbuf, size_t errlen);
+
 /* What an error response said, from either body shape IT Glue uses. */
 typedef struct ItgApiError
 {

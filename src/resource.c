@@ -119,18 +119,18 @@ static const ItgColumnDef location_columns[] = {
 
 static const ItgResource resources[] = {
 	{"organizations", "/organizations", "organizations", "organization",
-	organization_columns, NCOLS(organization_columns), true, true, 5000, "id"},
+	organization_columns, NCOLS(organization_columns), true, true, 5000, false, "id"},
 	{"organization_types", "/organization_types", "organization-types", "organization type",
-	lookup_columns, NCOLS(lookup_columns), true, false, 20, "id"},
+	lookup_columns, NCOLS(lookup_columns), true, false, 20, false, "id"},
 	{"organization_statuses", "/organization_statuses", "organization-statuses",
 	"organization status",
-	lookup_columns, NCOLS(lookup_columns), true, false, 20, "id"},
+	lookup_columns, NCOLS(lookup_columns), true, false, 20, false, "id"},
 	{"configurations", "/configurations", "configurations", "configuration",
-	configuration_columns, NCOLS(configuration_columns), false, false, 20000, "id"},
+	configuration_columns, NCOLS(configuration_columns), false, false, 20000, true, "id"},
 	{"contacts", "/contacts", "contacts", "contact",
-	contact_columns, NCOLS(contact_columns), false, false, 20000, "id"},
+	contact_columns, NCOLS(contact_columns), false, false, 20000, true, "id"},
 	{"locations", "/locations", "locations", "location",
-	location_columns, NCOLS(location_columns), false, false, 10000, "id"},
+	location_columns, NCOLS(location_columns), false, false, 10000, true, "id"},
 };
 
 /* Name columns the API can filter through the lookup resources' ids. */
