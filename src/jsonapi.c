@@ -566,6 +566,7 @@ meta_int(json_object *meta, const char *key)
 static bool
 parse_record(json_object *item, int index, ItgRecord *rec,
 			 const char *const *attr_names, int nattrs, int *order_hint,
+			 const int *dup_next,
 			 ItgAllocFn alloc, void *alloc_ctx, char *errbuf, size_t errlen)
 {
 	json_object *id;
@@ -675,9 +676,8 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 				goto oom;
 			}
 			/* A name asked for twice fills every slot that asked. */
-			for (int i = slot + 1; i < nattrs; i++)
-				if (attr_names[i] != NULL && strcmp(attr_names[i], key) == 0)
-					rec->values[i] = rec->values[slot];
+			for (int i = dup_next[slot]; i >= 0; i = dup_next[i])
+				rec->values[i] = rec->values[slot];
 		}
 	}
 	return true;
@@ -701,8 +701,31 @@ extract_page(json_object *root, const char *const *attr_names, int nattrs,
 	json_object *meta;
 	bool		ok = false;
 	int			order_hint[ITG_MAX_ORDER_HINTS];
+	int		   *dup_next = NULL;
 
 	memset(order_hint, -1, sizeof(order_hint));
+
+	/* For each slot, the next slot asking for the same name (or -1). */
+	if (nattrs > 0)
+	{
+		dup_next = alloc(alloc_ctx, sizeof(int) * nattrs);
+		if (dup_next == NULL)
+		{
+			set_error(errbuf, errlen, "out of memory while reading the response");
+			json_object_put(root);
+			return false;
+		}
+		for (int i = 0; i < nattrs; i++)
+		{
+			dup_next[i] = -1;
+			for (int j = i + 1; j < nattrs && attr_names[i] != NULL; j++)
+				if (attr_names[j] != NULL && strcmp(attr_names[i], attr_names[j]) == 0)
+				{
+					dup_next[i] = j;
+					break;
+				}
+		}
+	}
 
 	if (json_object_get_type(root) != json_type_object)
 	{
@@ -749,7 +772,7 @@ extract_page(json_object *root, const char *const *attr_names, int nattrs,
 			goto done;
 		}
 		if (!parse_record(data, 0, &page->records[0], attr_names, nattrs, order_hint,
-						  alloc, alloc_ctx, errbuf, errlen))
+						  dup_next, alloc, alloc_ctx, errbuf, errlen))
 			goto done;
 		page->nrecords = 1;
 		ok = true;
@@ -775,7 +798,7 @@ extract_page(json_object *root, const char *const *attr_names, int nattrs,
 		{
 			if (!parse_record(json_object_array_get_idx(data, i), (int) i,
 							  &page->records[i], attr_names, nattrs, order_hint,
-							  alloc, alloc_ctx, errbuf, errlen))
+							  dup_next, alloc, alloc_ctx, errbuf, errlen))
 				goto done;
 		}
 		page->nrecords = (int) n;
