@@ -93,6 +93,45 @@ SELECT p.name AS parent, count(c.*) AS children
  GROUP BY p.name ORDER BY 2 DESC, 1 LIMIT 5;
 
 \echo
+\echo '=== 6. Writing: onboarding, safe create, quick-notes, offboarding ==='
+-- Onboarding: type and status by name through the lookup tables.
+INSERT INTO itglue.organizations (name, organization_type_id, organization_status_id,
+                                  quick_notes)
+SELECT 'Northwind Traders', t.id, s.id, 'Onboarded by the service desk.'
+  FROM itglue.organization_types t, itglue.organization_statuses s
+ WHERE t.name = 'Customer' AND s.name = 'Active'
+RETURNING id, name, organization_type_name, organization_status_name, created_at;
+-- Safe create: create it, or find the one whose name is taken.
+WITH created AS (
+  INSERT INTO itglue.organizations (name) VALUES ('Northwind Traders')
+  ON CONFLICT DO NOTHING RETURNING id
+)
+SELECT id, 'created' AS how FROM created
+UNION ALL
+SELECT id, 'already there' FROM itglue.organizations
+ WHERE name = 'Northwind Traders' AND NOT EXISTS (SELECT 1 FROM created);
+-- Quick-notes maintenance: append a line (the full notes are read first).
+UPDATE itglue.organizations
+   SET quick_notes = quick_notes || E'\n' || current_date || ': backup job moved to 02:00.'
+ WHERE name = 'Northwind Traders'
+RETURNING id, quick_notes;
+-- Offboarding: archive with a dated alert, never delete.
+EXPLAIN (VERBOSE, COSTS OFF)
+UPDATE itglue.organizations
+   SET organization_status_id = (SELECT id FROM itglue.organization_statuses WHERE name = 'Archived'),
+       alert = format('Offboarded %s: %s', current_date, 'contract ended')
+ WHERE id = 29;
+UPDATE itglue.organizations
+   SET organization_status_id = (SELECT id FROM itglue.organization_statuses WHERE name = 'Archived'),
+       alert = format('Offboarded %s: %s', current_date, 'contract ended')
+ WHERE id = 29;
+SELECT id, name, organization_status_name, alert FROM itglue.organizations WHERE id = 29;
+-- A PSA-synced organization keeps its PSA fields: IT Glue says which may change.
+\set ON_ERROR_STOP off
+UPDATE itglue.organizations SET name = 'Renamed' WHERE id = 2;
+\set ON_ERROR_STOP on
+
+\echo
 \echo '=== What a full scan costs (EXPLAIN ANALYZE): pages fetched 4 at a time ==='
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(name) FROM itglue.organizations;

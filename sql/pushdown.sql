@@ -19,6 +19,14 @@ SELECT id, name FROM :o WHERE id = ANY (ARRAY[7, 9999]) ORDER BY id;
 SELECT id, name FROM :o WHERE id = 99999;
 SELECT * FROM sim_requests();
 
+-- ORs of equalities on one column are one list too.
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM :o WHERE id = 3 OR id = 5 OR 7 = id OR id = 3;
+SELECT id, name FROM :o WHERE id = 3 OR id = 5 OR 7 = id OR id = 3 ORDER BY id;
+SELECT id, name FROM :o WHERE name = 'Acme' OR name = 'Kub' ORDER BY id;
+-- An OR across columns cannot be one filter: local.
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM :o WHERE id = 3 OR name = 'Kub';
+SELECT * FROM sim_requests();
+
 -- <> and NOT IN become filter[exclude][...]
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT count(*) FROM :o WHERE id NOT IN (1, 2) AND organization_status_id <> 3;
@@ -133,6 +141,15 @@ SELECT * FROM sim_requests();
 SELECT count(*), min(id), max(id) FROM :o
  WHERE id = ANY (ARRAY(SELECT g FROM generate_series(1, 2000, 3) g));
 SELECT count(*) AS requests, max(length(r)) < 2100 AS short_urls FROM sim_requests() r;
+
+-- ===================================================================
+-- The same machinery serves the other resources
+-- ===================================================================
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT id, name FROM itglue.configurations WHERE organization_id IN (2, 3) AND id <> 1;
+SELECT count(id) FROM itglue.configurations WHERE organization_id IN (2, 3);
+SELECT id, organization_id, name FROM itglue.contacts WHERE organization_id = 2 ORDER BY id;
+SELECT * FROM sim_requests();
 
 -- ===================================================================
 -- Conditions the API cannot answer stay local

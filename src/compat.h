@@ -14,6 +14,9 @@
 #include "postgres.h"
 
 #include "storage/latch.h"
+#if PG_VERSION_NUM >= 160000
+#include "optimizer/inherit.h"		/* get_rel_all_updated_cols() */
+#endif
 #include "utils/resowner.h"
 
 /*

@@ -26,6 +26,7 @@
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
@@ -218,6 +219,81 @@ typedef enum ItgPushResult
 	ITG_PUSHED_EXACT
 } ItgPushResult;
 
+/*
+ * or_as_any
+ *		"col = a OR col = b OR ..." on one column, with values of one type,
+ *		rewritten as "col = ANY (ARRAY[a, b, ...])" so that it can go out as
+ *		one comma-separated filter.  NULL when the OR is not of that shape.
+ */
+static Expr *
+or_as_any(BoolExpr *or, RelOptInfo *baserel)
+{
+	Var		   *var = NULL;
+	Oid			opno = InvalidOid;
+	Oid			value_type = InvalidOid;
+	List	   *values = NIL;
+	ListCell   *lc;
+	ArrayExpr  *arr;
+	ScalarArrayOpExpr *sa;
+
+	foreach(lc, or->args)
+	{
+		OpExpr	   *op = lfirst(lc);
+		Var		   *v;
+		Expr	   *value;
+		Oid			this_opno;
+
+		if (!IsA(op, OpExpr) || list_length(op->args) != 2)
+			return NULL;
+		if ((v = own_var(linitial(op->args), baserel)) != NULL &&
+			is_value_expr(lsecond(op->args), baserel))
+		{
+			value = strip_relabel(lsecond(op->args));
+			this_opno = op->opno;
+		}
+		else if ((v = own_var(lsecond(op->args), baserel)) != NULL &&
+				 is_value_expr(linitial(op->args), baserel))
+		{
+			/* "7 = id": the column goes first, so use the commutator. */
+			value = strip_relabel(linitial(op->args));
+			this_opno = get_commutator(op->opno);
+		}
+		else
+			return NULL;
+		if (var == NULL)
+		{
+			var = v;
+			opno = this_opno;
+			value_type = exprType((Node *) value);
+		}
+		else if (v->varattno != var->varattno || this_opno != opno ||
+				 exprType((Node *) value) != value_type)
+			return NULL;
+		values = lappend(values, value);
+	}
+	if (var == NULL || !OidIsValid(get_array_type(value_type)))
+		return NULL;
+
+	arr = makeNode(ArrayExpr);
+	arr->array_typeid = get_array_type(value_type);
+	arr->element_typeid = value_type;
+	arr->elements = values;
+	arr->multidims = false;
+	arr->location = -1;
+
+	if (!OidIsValid(opno))
+		return NULL;
+	sa = makeNode(ScalarArrayOpExpr);
+	sa->opno = opno;
+	sa->opfuncid = get_opcode(opno);
+	sa->useOr = true;
+	sa->inputcollid = exprCollation((Node *) var);
+	/* Constant elements fold into one array Const (EXPLAIN shows it). */
+	sa->args = list_make2(var, eval_const_expressions(NULL, (Node *) arr));
+	sa->location = -1;
+	return (Expr *) sa;
+}
+
 static ItgPushResult
 classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 			 List **items, List **exprs)
@@ -235,6 +311,13 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 	const ItgLookupDef *lookup = NULL;
 	ItgFilterKind kind;
 	const char *key;
+
+	if (is_orclause(clause))
+	{
+		clause = or_as_any((BoolExpr *) clause, baserel);
+		if (clause == NULL)
+			return ITG_NOT_PUSHED;
+	}
 
 	if (IsA(clause, OpExpr))
 	{
