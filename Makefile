@@ -14,6 +14,7 @@ OBJS = \
 	src/modify.o \
 	src/xact.o \
 	src/http.o \
+	src/pacing.o \
 	src/jsonapi.o
 
 EXTENSION = it_glue_fdw

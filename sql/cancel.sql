@@ -95,6 +95,13 @@ SELECT count(id) FROM statuses_slow;
 \echo :LAST_ERROR_SQLSTATE
 RESET statement_timeout;
 SELECT * FROM sim_requests();
+-- With it_glue_fdw in shared_preload_libraries (as the test harness runs
+-- it), every backend draws from the same bucket: another session waits too.
+SELECT dblink_connect('other', :'connstr');
+SELECT dblink_exec('other', 'SET statement_timeout = ''1s''');
+SELECT * FROM dblink('other', 'SELECT count(id) FROM statuses_slow') AS t(n bigint);
+SELECT dblink_disconnect('other');
+SELECT * FROM sim_requests();
 SET client_min_messages = warning;
 DROP SERVER sim_slow CASCADE;
 RESET client_min_messages;

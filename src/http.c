@@ -108,19 +108,6 @@ static int	nsockets = 0;
 static long curl_timeout_ms = -1;	/* -1: no timer */
 static TimestampTz curl_timer_set_at = 0;
 
-/* Client-side pacing: a token bucket per server, for this backend. */
-typedef struct ItgBucket
-{
-	Oid			serverid;
-	int			per_minute;
-	double		tokens;
-	TimestampTz refilled_at;
-} ItgBucket;
-
-#define ITG_MAX_BUCKETS 16
-static ItgBucket buckets[ITG_MAX_BUCKETS];
-static int	nbuckets = 0;
-
 static void request_cleanup(void *arg);
 
 /* ---------- curl callbacks (no ereport, no palloc in here) ---------- */
@@ -263,57 +250,6 @@ ensure_multi(void)
 				 errmsg("could not initialize libcurl")));
 	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, socket_callback);
 	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_callback);
-}
-
-/* ---------- pacing ---------- */
-
-static ItgBucket *
-bucket_for(Oid serverid, int per_minute)
-{
-	ItgBucket  *b = NULL;
-
-	for (int i = 0; i < nbuckets; i++)
-		if (buckets[i].serverid == serverid)
-			b = &buckets[i];
-	if (b == NULL)
-	{
-		if (nbuckets < ITG_MAX_BUCKETS)
-			b = &buckets[nbuckets++];
-		else
-			b = &buckets[serverid % ITG_MAX_BUCKETS];
-		b->serverid = serverid;
-		b->per_minute = 0;
-	}
-	if (b->per_minute != per_minute)
-	{
-		/* New or changed rate: start full, a quarter-minute of burst. */
-		b->per_minute = per_minute;
-		b->tokens = Max(1.0, per_minute / 4.0);
-		b->refilled_at = GetCurrentTimestamp();
-	}
-	return b;
-}
-
-/*
- * take_token
- *		Take one request token for the server, or return how many ms until
- *		one is available.
- */
-static long
-take_token(ItgHttpRequest *req, TimestampTz now)
-{
-	ItgBucket  *b = bucket_for(req->serverid, req->requests_per_minute);
-	double		capacity = Max(1.0, b->per_minute / 4.0);
-	double		per_ms = b->per_minute / 60000.0;
-
-	b->tokens = Min(capacity, b->tokens + (now - b->refilled_at) / 1000.0 * per_ms);
-	b->refilled_at = now;
-	if (b->tokens >= 1.0)
-	{
-		b->tokens -= 1.0;
-		return 0;
-	}
-	return (long) ((1.0 - b->tokens) / per_ms) + 1;
 }
 
 /* ---------- request lifecycle ---------- */
@@ -612,7 +548,7 @@ start_due_requests(void)
 		if (req->start_at > now)
 			wait = (long) ((req->start_at - now) / 1000) + 1;
 		else
-			wait = take_token(req, now);
+			wait = itg_pacing_take(req->serverid, req->requests_per_minute, now);
 		if (wait == 0)
 		{
 			launch(req);

@@ -123,6 +123,7 @@ void
 _PG_init(void)
 {
 	itg_http_init();
+	itg_pacing_init();
 }
 
 /* ---------- execution ---------- */

@@ -23,6 +23,7 @@
 #include "nodes/pathnodes.h"
 #include "nodes/plannodes.h"
 #include "utils/relcache.h"
+#include "utils/timestamp.h"
 
 #include "compat.h"
 #include "jsonapi.h"
@@ -330,6 +331,12 @@ extern ForeignScan *itgGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 extern void itgGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 									RelOptInfo *input_rel, RelOptInfo *output_rel,
 									void *extra);
+
+/* ---------- pacing.c ---------- */
+
+extern void itg_pacing_init(void);
+extern bool itg_pacing_shared(void);
+extern long itg_pacing_take(Oid serverid, int per_minute, TimestampTz now);
 
 /* ---------- lookup.c ---------- */
 

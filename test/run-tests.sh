@@ -58,7 +58,7 @@ fi
 if ! skip regress; then
 	itg_start_sim --orgs 2500 || exit 1
 	itg_start_tls_sim --orgs 50 || exit 1
-	itg_start_cluster "log_min_messages = debug5" || exit 1
+	itg_start_cluster "log_min_messages = debug5" "shared_preload_libraries = 'it_glue_fdw'" || exit 1
 	itg_log "regression suite"
 	rm -rf "$ITG_ROOT/results" "$ITG_ROOT/regression.diffs" "$ITG_ROOT/regression.out"
 	make -C "$ITG_ROOT" -s PG_CONFIG="$(itg_pg_config)" installcheck \
