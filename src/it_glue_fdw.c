@@ -576,7 +576,8 @@ take_page(ItgScanState *ss)
 			return false;
 		}
 	}
-	if (status == 422 && !ss->skip_ranges && page_number == 1 && has_range_items(ss))
+	if (status == 422 && !ss->skip_ranges && page_number == 1 && ss->query_index == 0 &&
+		has_range_items(ss))
 	{
 		/*
 		 * IT Glue may refuse long or open date ranges ("cannot be longer
@@ -590,6 +591,7 @@ take_page(ItgScanState *ss)
 		ss->started = false;
 		ss->query_exhausted = false;
 		ss->next_page = 1;
+		ss->total_pages = ss->total_count = -1;
 		return false;
 	}
 	if (status < 200 || status > 299)
@@ -636,7 +638,7 @@ take_page(ItgScanState *ss)
 							  page_number));
 	}
 	else
-		ss->query_exhausted = ss->page.nrecords < ss->opts->page_size;
+		ss->query_exhausted = ss->page.nrecords < ss->page_size;
 
 	if (!ss->query_exhausted && page_number >= ss->opts->max_pages)
 		ereport(ERROR,
@@ -647,14 +649,14 @@ take_page(ItgScanState *ss)
 
 	/* This request is done with; its body is freed now. */
 	itg_http_release(req);
-	if (ss->show_id == NULL && ss->ntruncated > 0 && ss->opts->refetch_truncated)
-		complete_truncated_values(ss);
 	ss->ninflight--;
 	memmove(&ss->inflight[0], &ss->inflight[1], sizeof(ss->inflight[0]) * ss->ninflight);
 	memmove(&ss->inflight_page[0], &ss->inflight_page[1],
 			sizeof(ss->inflight_page[0]) * ss->ninflight);
 	if (ss->query_exhausted)
 		release_inflight(ss);
+	if (ss->show_id == NULL && ss->ntruncated > 0 && ss->opts->refetch_truncated)
+		complete_truncated_values(ss);
 	ss->pages++;
 	ss->next_record = 0;
 	return true;
