@@ -1,11 +1,19 @@
 -- by_hand(): what an analyst would write without the FDW: page through
 -- /organizations with urllib.request + json in PL/Python and return the rows
--- with the same columns (and the same values) as the imported foreign table,
--- so `SELECT sum(length(x::text)) FROM by_hand() x` can be checked against
--- the FDW's sum.  psql variables: sim_url, api_key.
+-- as the imported foreign table's row type, so that
+-- `SELECT sum(length(x::text)) FROM by_hand() x` can be checked against the
+-- FDW.  psql variables: sim_url, api_key.
+
+-- Whether IMPORT gave the table an "attributes" jsonb column (the whole
+-- attributes object); only then does by_hand() build one.
+SELECT EXISTS (SELECT 1 FROM pg_attribute
+                WHERE attrelid = 'organizations'::regclass
+                  AND attname = 'attributes' AND NOT attisdropped) AS has_attributes \gset
+
 CREATE OR REPLACE FUNCTION by_hand(base_url text DEFAULT :'sim_url',
                                    api_key text DEFAULT :'api_key',
-                                   page_size int DEFAULT 1000)
+                                   page_size int DEFAULT 1000,
+                                   with_attributes boolean DEFAULT :'has_attributes')
 RETURNS SETOF organizations
 LANGUAGE plpython3u AS $$
 import json
@@ -20,16 +28,14 @@ while True:
         doc = json.load(resp)
     for rec in doc["data"]:
         a = rec["attributes"]
-        yield (int(rec["id"]), a["name"], a["description"], a["quick-notes"],
-               a["short-name"], a["alert"],
-               a["organization-type-id"], a["organization-type-name"],
-               a["organization-status-id"], a["organization-status-name"],
-               a["parent-id"],
-               json.loads(a["ancestor-ids"]) if a["ancestor-ids"] is not None else None,
-               a["primary-contact-id"], a["primary-location-id"],
-               a["psa-id"], a["psa-integration-type"], a["my-glue-account-id"],
-               a["primary"], a["logo"], a["created-at"], a["updated-at"],
-               json.dumps(a))
+        row = {k.replace("-", "_"): v for k, v in a.items()}
+        row["id"] = int(rec["id"])
+        row["is_primary"] = a["primary"]
+        if a["ancestor-ids"] is not None:
+            row["ancestor_ids"] = json.loads(a["ancestor-ids"])
+        if with_attributes:
+            row["attributes"] = json.dumps(a)
+        yield row
     if doc["meta"].get("next-page") is None:
         break
     page += 1

@@ -286,6 +286,17 @@ PSA_LOGGED=$(grep -c . <<<"$PSA_LOG" || true)
 PSA_TARGET=$(head -1 <<<"$PSA_LOG")
 EXPLAIN_PSA=$(psql -X -At -c "EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) $PSA_Q")
 PSA_EXPLAIN=$(sed -n 's/.*IT Glue Requests: //p' <<<"$EXPLAIN_PSA")
+
+# For reference (no target): the same lookup for an organization whose
+# quick-notes are longer than list pages show.
+PSA2_ORG=$(psql -X -At -c "SELECT id FROM local_orgs WHERE psa_integration_type = 'manage' AND length(quick_notes) > 250 ORDER BY id DESC LIMIT 1")
+PSA2_ID=$(psql -X -At -c "SELECT psa_id FROM local_orgs WHERE id = $PSA2_ORG")
+PSA2_Q="SELECT * FROM organizations WHERE psa_integration_type = 'manage' AND psa_id = '$PSA2_ID'"
+sim_clear_log "$SIM_URL"
+psql -X -q -c "$PSA2_Q" >/dev/null
+PSA2_LOGGED=$(sim_count_requests "$SIM_URL")
+PSA2_EXPLAIN=$(psql -X -At -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $PSA2_Q" |
+	sed -n 's/.*IT Glue Requests: //p')
 sim_clear_log "$SIM_URL"
 
 # ---------------------------------------------------------------- memory
@@ -424,6 +435,7 @@ report() {
 	echo "|---|---:|---:|"
 	echo "| full scan: \`$FDW_Q\` | $FULL_LOGGED | $FULL_EXPLAIN ($PAGES list pages + $FULL_REFETCHED records re-read; $FULL_RETRIES retries) |"
 	echo "| PSA lookup: \`$PSA_Q\` (org $PSA_ORG, quick-notes $PSA_NOTES chars; psql said $PSA_ROWS) | $PSA_LOGGED | $PSA_EXPLAIN |"
+	echo "| for reference, the same lookup for psa_id '$PSA2_ID' (org $PSA2_ORG, whose quick-notes are longer than 250 characters) | $PSA2_LOGGED | $PSA2_EXPLAIN |"
 	echo
 	echo "The PSA lookup sent: \`$PSA_TARGET\`"
 	echo
