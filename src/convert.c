@@ -430,6 +430,10 @@ convert_value(ItgColumnConv *cc, const ItgValue *v, bool *isnull)
 				 errmsg("cannot convert a JSON number to %s",
 						format_type_be(cc->col->type_oid))));
 
+	/* Plain text needs no parsing: skip the input function's call. */
+	if (cc->col->type_oid == TEXTOID && v->kind == ITG_JSON_STRING)
+		return PointerGetDatum(cstring_to_text_with_len(v->text, (int) v->len));
+
 	return InputFunctionCall(&cc->input, (char *) v->text, cc->ioparam,
 							 cc->col->typmod);
 }

@@ -19,6 +19,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -514,10 +515,24 @@ extract_value(json_object *v, ItgValue *out, ItgAllocFn alloc, void *alloc_ctx,
 			}
 		case json_type_boolean:
 			out->kind = ITG_JSON_BOOL;
-			break;
+			out->len = json_object_get_boolean(v) ? 4 : 5;
+			out->text = copy_text(alloc, alloc_ctx, out->len == 4 ? "true" : "false", out->len);
+			return out->text != NULL;
 		case json_type_int:
-			out->kind = ITG_JSON_INT;
-			break;
+			{
+				/* Formatted here: json-c would build a print buffer per value. */
+				char		buf[32];
+				int64_t		i = json_object_get_int64(v);
+				int			n = (i == INT64_MAX) ?
+					/* json-c keeps values above INT64_MAX as unsigned */
+					snprintf(buf, sizeof(buf), "%" PRIu64, json_object_get_uint64(v)) :
+					snprintf(buf, sizeof(buf), "%" PRId64, i);
+
+				out->kind = ITG_JSON_INT;
+				out->len = (size_t) n;
+				out->text = copy_text(alloc, alloc_ctx, buf, out->len);
+				return out->text != NULL;
+			}
 		case json_type_double:
 			out->kind = ITG_JSON_DOUBLE;
 			break;
