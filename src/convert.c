@@ -21,6 +21,8 @@
 #include "parser/parse_coerce.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -365,6 +367,61 @@ json_array_to_datum(ItgColumnConv *cc, const char *json_text)
 											  cc->elem_byval, cc->elem_align));
 }
 
+/* Two digits at s, or -1. */
+static int
+two_digits(const char *s)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/*
+ * parse_itglue_timestamp
+ *		The RFC 3339 UTC form IT Glue sends, "2016-09-14T17:02:44.000Z" (the
+ *		milliseconds optional), without the general date parser.  False for
+ *		anything else, which then goes through timestamptz_in.
+ */
+static bool
+parse_itglue_timestamp(const char *s, size_t len, TimestampTz *result)
+{
+	struct pg_tm tm;
+	fsec_t		fsec = 0;
+	int			tz = 0;
+	int			y1,
+				y2;
+
+	if (!(len == 20 || len == 24) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+		s[13] != ':' || s[16] != ':' || s[len - 1] != 'Z')
+		return false;
+	y1 = two_digits(s);
+	y2 = two_digits(s + 2);
+	tm.tm_mon = two_digits(s + 5);
+	tm.tm_mday = two_digits(s + 8);
+	tm.tm_hour = two_digits(s + 11);
+	tm.tm_min = two_digits(s + 14);
+	tm.tm_sec = two_digits(s + 17);
+	if (y1 < 0 || y2 < 0 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+		tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+		tm.tm_sec < 0 || tm.tm_sec > 59)
+		return false;
+	tm.tm_year = y1 * 100 + y2;
+	if (tm.tm_year < 1 ||
+		tm.tm_mday > day_tab[isleap(tm.tm_year)][tm.tm_mon - 1])
+		return false;
+	if (len == 24)
+	{
+		int			ms;
+
+		if (s[19] != '.' || s[20] < '0' || s[20] > '9' || two_digits(s + 21) < 0)
+			return false;
+		ms = (s[20] - '0') * 100 + two_digits(s + 21);
+		fsec = ms * 1000;
+	}
+	tm.tm_isdst = 0;
+	return tm2timestamp(&tm, fsec, &tz, result) == 0;
+}
+
 /*
  * convert_value
  *		One attribute value to the column's type.  Sets *isnull for JSON null
@@ -396,6 +453,10 @@ convert_value(ItgColumnConv *cc, const ItgValue *v, bool *isnull)
 
 	if (OidIsValid(cc->elem_type))
 	{
+		/* Most organizations have no ancestors: skip the JSON parser. */
+		if ((v->kind == ITG_JSON_ARRAY || v->kind == ITG_JSON_STRING) &&
+			strcmp(v->text, "[]") == 0)
+			return PointerGetDatum(construct_empty_array(cc->elem_type));
 		/* IT Glue sometimes sends an array as a string: "[1,6]". */
 		if (v->kind == ITG_JSON_ARRAY ||
 			(v->kind == ITG_JSON_STRING && v->text[0] == '['))
@@ -429,6 +490,15 @@ convert_value(ItgColumnConv *cc, const ItgValue *v, bool *isnull)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("cannot convert a JSON number to %s",
 						format_type_be(cc->col->type_oid))));
+
+	/* IT Glue's own timestamp form is read directly; others go the long way. */
+	if (cc->col->type_oid == TIMESTAMPTZOID && v->kind == ITG_JSON_STRING)
+	{
+		TimestampTz ts;
+
+		if (parse_itglue_timestamp(v->text, v->len, &ts))
+			return TimestampTzGetDatum(ts);
+	}
 
 	/* Plain text needs no parsing: skip the input function's call. */
 	if (cc->col->type_oid == TEXTOID && v->kind == ITG_JSON_STRING)

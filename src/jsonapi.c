@@ -411,7 +411,8 @@ itg_json_stream_feed(ItgJsonStream *s, const char *data, size_t len)
  *		out of the stream.  False with errbuf set when there is none.
  */
 static bool
-stream_finish(ItgJsonStream *s, json_object **root, char *errbuf, size_t errlen)
+stream_finish(ItgJsonStream *s, json_object **root, bool check_all_numbers,
+			  char *errbuf, size_t errlen)
 {
 	*root = NULL;
 	if (!s->failed && s->consumed == 0 && s->carry_len == 0)
@@ -432,7 +433,7 @@ stream_finish(ItgJsonStream *s, json_object **root, char *errbuf, size_t errlen)
 			stream_fail(s, "the JSON document ends early (truncated after %zu bytes)",
 						s->consumed);
 	}
-	if (!s->failed && !check_numbers(s->root, s->err, sizeof(s->err)))
+	if (!s->failed && check_all_numbers && !check_numbers(s->root, s->err, sizeof(s->err)))
 		s->failed = true;
 	if (s->failed)
 	{
@@ -450,7 +451,7 @@ stream_finish(ItgJsonStream *s, json_object **root, char *errbuf, size_t errlen)
  *		with errbuf set when the body is not exactly one JSON value.
  */
 static bool
-parse_json(const char *body, size_t len, json_object **root,
+parse_json(const char *body, size_t len, json_object **root, bool check_all_numbers,
 		   char *errbuf, size_t errlen)
 {
 	ItgJsonStream *s = itg_json_stream_new();
@@ -464,7 +465,7 @@ parse_json(const char *body, size_t len, json_object **root,
 	}
 	if (body != NULL)
 		(void) itg_json_stream_feed(s, body, len);
-	ok = stream_finish(s, root, errbuf, errlen);
+	ok = stream_finish(s, root, check_all_numbers, errbuf, errlen);
 	itg_json_stream_free(s);
 	return ok;
 }
@@ -490,9 +491,10 @@ copy_json_text(json_object *obj, ItgAllocFn alloc, void *alloc_ctx, size_t *len)
  */
 static bool
 extract_value(json_object *v, ItgValue *out, ItgAllocFn alloc, void *alloc_ctx,
-			  bool *has_nul)
+			  bool *has_nul, char *errbuf, size_t errlen, bool *bad_number)
 {
 	*has_nul = false;
+	*bad_number = false;
 	switch (json_object_get_type(v))
 	{
 		case json_type_null:
@@ -523,7 +525,14 @@ extract_value(json_object *v, ItgValue *out, ItgAllocFn alloc, void *alloc_ctx,
 				/* Formatted here: json-c would build a print buffer per value. */
 				char		buf[32];
 				int64_t		i = json_object_get_int64(v);
-				int			n = (i == INT64_MAX) ?
+				int			n;
+
+				if (!check_numbers(v, errbuf, errlen))
+				{
+					*bad_number = true;
+					return false;
+				}
+				n = (i == INT64_MAX) ?
 					/* json-c keeps values above INT64_MAX as unsigned */
 					snprintf(buf, sizeof(buf), "%" PRIu64, json_object_get_uint64(v)) :
 					snprintf(buf, sizeof(buf), "%" PRId64, i);
@@ -543,6 +552,12 @@ extract_value(json_object *v, ItgValue *out, ItgAllocFn alloc, void *alloc_ctx,
 			out->kind = ITG_JSON_ARRAY;
 			break;
 	}
+	/* Doubles, objects and arrays: no NaN inside, no clamped integer. */
+	if (!check_numbers(v, errbuf, errlen))
+	{
+		*bad_number = true;
+		return false;
+	}
 	out->text = copy_json_text(v, alloc, alloc_ctx, &out->len);
 	return out->text != NULL;
 }
@@ -556,7 +571,12 @@ meta_int(json_object *meta, const char *key)
 	if (!json_object_object_get_ex(meta, key, &v) || v == NULL)
 		return -1;
 	if (json_object_get_type(v) == json_type_int)
-		return json_object_get_int64(v);
+	{
+		char		scratch[8];
+
+		/* A clamped count would mislead paging: treat it as absent. */
+		return check_numbers(v, scratch, sizeof(scratch)) ? json_object_get_int64(v) : -1;
+	}
 	if (json_object_get_type(v) == json_type_string)
 	{
 		const char *s = json_object_get_string(v);
@@ -605,6 +625,8 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 								(size_t) json_object_get_string_len(id));
 			break;
 		case json_type_int:
+			if (!check_numbers(id, errbuf, errlen))
+				return false;
 			rec->id = copy_json_text(id, alloc, alloc_ctx, &n);
 			break;
 		default:
@@ -637,6 +659,8 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 		if (attr_names[i] != NULL && attrs != NULL &&
 			strcmp(attr_names[i], ITG_ATTR_ALL) == 0)
 		{
+			if (!check_numbers(attrs, errbuf, errlen))
+				return false;
 			out->kind = ITG_JSON_OBJECT;
 			out->text = copy_json_text(attrs, alloc, alloc_ctx, &out->len);
 			if (out->text == NULL)
@@ -659,6 +683,7 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 		{
 			int			slot = -1;
 			bool		has_nul;
+			bool		bad_number;
 
 			if (position < ITG_MAX_ORDER_HINTS && order_hint[position] >= 0 &&
 				order_hint[position] < nattrs &&
@@ -679,8 +704,11 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 			position++;
 			if (slot < 0)
 				continue;
-			if (!extract_value(v, &rec->values[slot], alloc, alloc_ctx, &has_nul))
+			if (!extract_value(v, &rec->values[slot], alloc, alloc_ctx, &has_nul,
+							   errbuf, errlen, &bad_number))
 			{
+				if (bad_number)
+					return false;
 				if (has_nul)
 				{
 					set_error(errbuf, errlen,
@@ -842,7 +870,7 @@ itg_parse_page(const char *body, size_t len,
 	json_object *root;
 
 	init_page(page);
-	if (!parse_json(body, len, &root, errbuf, errlen))
+	if (!parse_json(body, len, &root, false, errbuf, errlen))
 		return false;
 	return extract_page(root, attr_names, nattrs, single_object, alloc, alloc_ctx,
 						page, errbuf, errlen);
@@ -858,7 +886,7 @@ itg_parse_stream(ItgJsonStream *stream,
 	json_object *root;
 
 	init_page(page);
-	if (!stream_finish(stream, &root, errbuf, errlen))
+	if (!stream_finish(stream, &root, false, errbuf, errlen))
 		return false;
 	return extract_page(root, attr_names, nattrs, single_object, alloc, alloc_ctx,
 						page, errbuf, errlen);
@@ -890,7 +918,7 @@ itg_parse_error_body(const char *body, size_t len,
 	bool		ok = false;
 
 	memset(err, 0, sizeof(*err));
-	if (!parse_json(body, len, &root, scratch, sizeof(scratch)))
+	if (!parse_json(body, len, &root, true, scratch, sizeof(scratch)))
 		return false;
 	if (json_object_get_type(root) != json_type_object)
 		goto done;
@@ -985,7 +1013,7 @@ add_body_attr(json_object *attrs, const ItgBodyAttr *a, char *errbuf, size_t err
 			{
 				char		inner[128];
 
-				if (!parse_json(a->text, strlen(a->text), &v, inner, sizeof(inner)))
+				if (!parse_json(a->text, strlen(a->text), &v, true, inner, sizeof(inner)))
 				{
 					set_error(errbuf, errlen, "value for \"%s\" is not valid JSON: %s",
 							  a->name, inner);
