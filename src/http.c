@@ -794,10 +794,7 @@ itg_http_raise_transport_error(ItgHttpRequest *req, const char *what)
 	ErrorContextCallback errcb;
 	const char *reason = req->errbuf[0] ? req->errbuf : curl_easy_strerror(req->result);
 
-	errcb.callback = itg_http_error_context;
-	errcb.arg = req;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
+	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
 
 	if (req->too_large)
 		ereport(ERROR,
@@ -872,10 +869,7 @@ itg_http_raise_status_error(ItgHttpRequest *req, const char *what)
 						  req->content_type[0] ? req->content_type : "no content type",
 						  itg_http_excerpt(req->resp, req->resp_len));
 
-	errcb.callback = itg_http_error_context;
-	errcb.arg = req;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
+	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
 
 	if (st == 401 || st == 403)
 		ereport(ERROR,
@@ -955,10 +949,7 @@ itg_get_page(const ItgOptions *opts, const char *path_query,
 	{
 		ErrorContextCallback errcb;
 
-		errcb.callback = itg_http_error_context;
-		errcb.arg = req;
-		errcb.previous = error_context_stack;
-		error_context_stack = &errcb;
+		ITG_PUSH_REQUEST_CONTEXT(errcb, req);
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 				 errmsg("%s: %s", what, errbuf)));

@@ -347,10 +347,7 @@ bad_page(ItgScanState *ss, ItgHttpRequest *req, const char *problem)
 	size_t		len;
 	const char *body = itg_http_body(req, &len);
 
-	errcb.callback = itg_http_error_context;
-	errcb.arg = req;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
+	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 			 errmsg("could not read IT Glue %s: %s", ss->opts->resource->name, problem),

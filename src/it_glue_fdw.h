@@ -208,6 +208,18 @@ extern const char *itg_http_path(ItgHttpRequest *req);
 extern bool itg_http_transport_ok(ItgHttpRequest *req);
 extern char *itg_http_excerpt(const char *body, size_t len);
 extern void itg_http_error_context(void *arg);
+
+/*
+ * Name the request in the CONTEXT of errors raised from here to the end of
+ * the enclosing function (which must raise an ERROR or pop it).
+ */
+#define ITG_PUSH_REQUEST_CONTEXT(errcb, req) \
+	do { \
+		(errcb).callback = itg_http_error_context; \
+		(errcb).arg = (req); \
+		(errcb).previous = error_context_stack; \
+		error_context_stack = &(errcb); \
+	} while (0)
 extern void itg_get_page(const ItgOptions *opts, const char *path_query,
 						 const char *const *attr_names, int nattrs,
 						 const char *what, ItgHttpStats *stats, ItgPage *page);

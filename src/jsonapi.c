@@ -702,7 +702,9 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 					order_hint[position] = slot;
 			}
 			position++;
-			if (slot < 0)
+			/* ITG_ATTR_ALL is not an attribute name, even if a key spells it. */
+			if (slot < 0 || (attr_names[slot][0] == ITG_ATTR_ALL[0] &&
+							  strcmp(attr_names[slot], ITG_ATTR_ALL) == 0))
 				continue;
 			if (!extract_value(v, &rec->values[slot], alloc, alloc_ctx, &has_nul,
 							   errbuf, errlen, &bad_number))
@@ -908,6 +910,19 @@ member_string(json_object *obj, const char *key)
 	return NULL;
 }
 
+/* The title, detail and source pointer of one JSON:API error (each may be NULL). */
+static void
+error_fields(json_object *e, const char **title, const char **detail, const char **pointer)
+{
+	json_object *src;
+
+	*title = member_string(e, "title");
+	*detail = member_string(e, "detail");
+	*pointer = NULL;
+	if (json_object_object_get_ex(e, "source", &src))
+		*pointer = member_string(src, "pointer");
+}
+
 bool
 itg_parse_error_body(const char *body, size_t len,
 					 ItgAllocFn alloc, void *alloc_ctx, ItgApiError *err)
@@ -934,14 +949,11 @@ itg_parse_error_body(const char *body, size_t len,
 		/* First pass sizes the combined text, second fills it. */
 		for (size_t i = 0; i < n; i++)
 		{
-			json_object *e = json_object_array_get_idx(errors, i);
-			const char *t = member_string(e, "title");
-			const char *d = member_string(e, "detail");
-			json_object *src;
-			const char *p = NULL;
+			const char *t;
+			const char *d;
+			const char *p;
 
-			if (json_object_object_get_ex(e, "source", &src))
-				p = member_string(src, "pointer");
+			error_fields(json_object_array_get_idx(errors, i), &t, &d, &p);
 			total += (t ? strlen(t) : 0) + (d ? strlen(d) : 0) + (p ? strlen(p) : 0) + 16;
 		}
 		all = alloc(alloc_ctx, total);
@@ -949,14 +961,11 @@ itg_parse_error_body(const char *body, size_t len,
 			goto done;
 		for (size_t i = 0; i < n; i++)
 		{
-			json_object *e = json_object_array_get_idx(errors, i);
-			const char *t = member_string(e, "title");
-			const char *d = member_string(e, "detail");
-			json_object *src;
-			const char *p = NULL;
+			const char *t;
+			const char *d;
+			const char *p;
 
-			if (json_object_object_get_ex(e, "source", &src))
-				p = member_string(src, "pointer");
+			error_fields(json_object_array_get_idx(errors, i), &t, &d, &p);
 			if (i == 0)
 			{
 				err->title = t ? copy_text(alloc, alloc_ctx, t, strlen(t)) : NULL;

@@ -283,10 +283,7 @@ raise_write_error(ItgModifyState *ms, ItgHttpRequest *req, const char *what,
 	if (!itg_http_transport_ok(req))
 		itg_http_raise_transport_error(req, what);
 
-	errcb.callback = itg_http_error_context;
-	errcb.arg = req;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
+	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
 
 	if (status == 422 && parsed)
 	{

@@ -72,43 +72,46 @@ itg_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# itg_start_sim ARGS...: start the simulator; sets ITGLUE_SIM_URL.
-itg_start_sim() {
-	[ -n "$ITG_WORK" ] || itg_make_workdir
-	rm -f "$ITG_WORK/sim.port"
-	python3 "$ITG_ROOT/test/itglue_sim.py" --port 0 --port-file "$ITG_WORK/sim.port" \
-		--api-key "$ITG_API_KEY" --quiet "$@" >"$ITG_WORK/sim.log" 2>&1 &
-	ITG_SIM_PID=$!
-	local i
+# start_sim_instance NAME SCHEME ARGS...: start a simulator writing its port
+# to $ITG_WORK/NAME.port; prints "PID URL".
+start_sim_instance() {
+	local name=$1 scheme=$2 pid i
+	shift 2
+	rm -f "$ITG_WORK/$name.port"
+	python3 "$ITG_ROOT/test/itglue_sim.py" --port 0 --port-file "$ITG_WORK/$name.port" \
+		--api-key "$ITG_API_KEY" --quiet "$@" >"$ITG_WORK/$name.log" 2>&1 &
+	pid=$!
 	for i in $(seq 1 300); do
-		[ -s "$ITG_WORK/sim.port" ] && break
-		kill -0 "$ITG_SIM_PID" 2>/dev/null || { cat "$ITG_WORK/sim.log" >&2; return 1; }
+		[ -s "$ITG_WORK/$name.port" ] && break
+		kill -0 "$pid" 2>/dev/null || { cat "$ITG_WORK/$name.log" >&2; return 1; }
 		sleep 0.1
 	done
-	[ -s "$ITG_WORK/sim.port" ] || { echo "simulator did not start" >&2; return 1; }
-	export ITGLUE_SIM_URL="http://127.0.0.1:$(cat "$ITG_WORK/sim.port")"
+	[ -s "$ITG_WORK/$name.port" ] || { echo "simulator $name did not start" >&2; return 1; }
+	echo "$pid $scheme://127.0.0.1:$(cat "$ITG_WORK/$name.port")"
+}
+
+# itg_start_sim ARGS...: start the simulator; sets ITGLUE_SIM_URL.
+itg_start_sim() {
+	local started
+	[ -n "$ITG_WORK" ] || itg_make_workdir
+	started=$(start_sim_instance "sim-$RANDOM" http "$@") || return 1
+	ITG_SIM_PID="${started% *}"
+	export ITGLUE_SIM_URL="${started#* }"
 	itg_log "simulator at $ITGLUE_SIM_URL"
 }
 
 # itg_start_tls_sim ARGS...: a second simulator behind TLS with a fresh
 # self-signed certificate; sets ITGLUE_SIM_TLS_URL and ITGLUE_SIM_CA.
 itg_start_tls_sim() {
+	local started
 	[ -n "$ITG_WORK" ] || itg_make_workdir
 	"$ITG_ROOT/test/sim/make_cert.sh" "$ITG_WORK/tls" >/dev/null
 	chmod 755 "$ITG_WORK/tls"
 	chmod 644 "$ITG_WORK/tls/cert.pem"
-	rm -f "$ITG_WORK/sim-tls.port"
-	python3 "$ITG_ROOT/test/itglue_sim.py" --port 0 --port-file "$ITG_WORK/sim-tls.port" \
-		--api-key "$ITG_API_KEY" --quiet --tls-cert "$ITG_WORK/tls/cert.pem" \
-		--tls-key "$ITG_WORK/tls/key.pem" "$@" >"$ITG_WORK/sim-tls.log" 2>&1 &
-	ITG_SIM_TLS_PID=$!
-	local i
-	for i in $(seq 1 300); do
-		[ -s "$ITG_WORK/sim-tls.port" ] && break
-		kill -0 "$ITG_SIM_TLS_PID" 2>/dev/null || { cat "$ITG_WORK/sim-tls.log" >&2; return 1; }
-		sleep 0.1
-	done
-	export ITGLUE_SIM_TLS_URL="https://127.0.0.1:$(cat "$ITG_WORK/sim-tls.port")"
+	started=$(start_sim_instance sim-tls https --tls-cert "$ITG_WORK/tls/cert.pem" \
+		--tls-key "$ITG_WORK/tls/key.pem" "$@") || return 1
+	ITG_SIM_TLS_PID="${started% *}"
+	export ITGLUE_SIM_TLS_URL="${started#* }"
 	export ITGLUE_SIM_CA="$ITG_WORK/tls/cert.pem"
 	itg_log "TLS simulator at $ITGLUE_SIM_TLS_URL"
 }

@@ -1471,6 +1471,19 @@ test_stream_errors_any_split(void)
 	}
 }
 
+/* An attribute whose key spells ITG_ATTR_ALL does not fill that slot (found by the fuzzer). */
+static void
+test_key_spelling_attr_all(void)
+{
+	const char *names[] = {ITG_ATTR_ALL, "x"};
+	ItgPage		p;
+
+	CHECK(parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"\\u0001all\":\"a\",\"x\":\"ok\"}}}",
+					 names, 2, &p));
+	CHECK_INT(p.records[0].values[0].kind, ITG_JSON_OBJECT);
+	CHECK_VALUE(p.records[0].values[1], ITG_JSON_STRING, "ok");
+}
+
 static void
 test_no_leaks(void)
 {
@@ -1528,6 +1541,7 @@ main(void)
 	RUN(test_build_invalid_json);
 	RUN(test_stream_any_split);
 	RUN(test_stream_errors_any_split);
+	RUN(test_key_spelling_attr_all);
 	RUN(test_no_leaks);
 
 	printf("unit: %d passed, %d failed\n", tests_passed, tests_failed);
