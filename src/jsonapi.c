@@ -135,7 +135,9 @@ invalid_utf8_at(const unsigned char *s, size_t len)
  *		silently clamps an integer beyond 64 bits to the nearest limit.
  *		Neither may pass: the first is not JSON, the second would hand on a
  *		different number.  (Integers that are exactly INT64_MIN or UINT64_MAX
- *		cannot be told from clamped ones and are refused too.)
+ *		cannot be told from clamped ones and are refused too.)  A page checks
+ *		the values it hands on, as they are copied out; error bodies and
+ *		request-body values are checked whole.
  */
 static bool
 check_numbers(json_object *obj, char *errbuf, size_t errlen)
