@@ -15,7 +15,8 @@ OBJS = \
 	src/xact.o \
 	src/http.o \
 	src/pacing.o \
-	src/jsonapi.o
+	src/jsonapi.o \
+	src/jsonscan.o
 
 EXTENSION = it_glue_fdw
 DATA = $(wildcard sql/it_glue_fdw--*.sql)
@@ -40,4 +41,4 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # Every object depends on the private headers (PGXS does not track them).
-$(OBJS): src/it_glue_fdw.h src/compat.h src/jsonapi.h
+$(OBJS): src/it_glue_fdw.h src/compat.h src/jsonapi.h src/jsonscan.h

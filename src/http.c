@@ -653,11 +653,14 @@ itg_http_finished(ItgHttpRequest *req)
 
 /*
  * itg_http_stream_json
- *		Parse this request's successful body as it arrives (call before the
- *		first wait); read the result with itg_http_parse_page.
+ *		Read this request's successful body as it arrives (call before the
+ *		first wait), for these attributes; read the result with
+ *		itg_http_parse_page, given the same attributes.  attr_names must
+ *		outlive the request.
  */
 void
-itg_http_stream_json(ItgHttpRequest *req)
+itg_http_stream_json(ItgHttpRequest *req, const char *const *attr_names, int nattrs,
+					 bool single_object)
 {
 	Assert(req->state == ITG_REQ_WAITING && req->stream == NULL);
 	req->stream = itg_json_stream_new();
@@ -665,6 +668,7 @@ itg_http_stream_json(ItgHttpRequest *req)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory starting an IT Glue request")));
+	itg_json_stream_expect(req->stream, attr_names, nattrs, single_object);
 }
 
 /*
@@ -938,7 +942,7 @@ itg_get_page(const ItgOptions *opts, const char *path_query,
 	ItgHttpRequest *req = itg_http_start(opts, "GET", path_query, NULL, stats);
 	char		errbuf[256];
 
-	itg_http_stream_json(req);
+	itg_http_stream_json(req, attr_names, nattrs, false);
 	itg_http_wait(req);
 	if (!itg_http_transport_ok(req))
 		itg_http_raise_transport_error(req, what);

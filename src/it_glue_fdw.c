@@ -301,7 +301,8 @@ request_next_page(ItgScanState *ss)
 
 	Assert(ss->ninflight < ITG_MAX_INFLIGHT);
 	ss->inflight[ss->ninflight] = itg_http_start(ss->opts, "GET", pq, NULL, &ss->stats);
-	itg_http_stream_json(ss->inflight[ss->ninflight]);
+	itg_http_stream_json(ss->inflight[ss->ninflight], ss->attr_names, ss->nattr_names,
+						 ss->show_id != NULL);
 	ss->inflight_page[ss->ninflight] = ss->next_page;
 	ss->ninflight++;
 	ss->next_page++;
@@ -465,7 +466,7 @@ complete_truncated_values(ItgScanState *ss)
 			itg_append_encoded(&path, ss->page.records[which[k]].id);
 			old = MemoryContextSwitchTo(ss->request_cxt);
 			reqs[k] = itg_http_start(ss->opts, "GET", path.data, NULL, &ss->stats);
-			itg_http_stream_json(reqs[k]);
+			itg_http_stream_json(reqs[k], ss->attr_names, ss->nattr_names, true);
 			MemoryContextSwitchTo(old);
 			pfree(path.data);
 		}

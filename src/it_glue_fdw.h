@@ -189,7 +189,8 @@ typedef enum ItgRetryPolicy
 extern ItgHttpRequest *itg_http_start(const ItgOptions *opts, const char *method,
 									  const char *path_query, const char *body,
 									  ItgHttpStats *stats);
-extern void itg_http_stream_json(ItgHttpRequest *req);
+extern void itg_http_stream_json(ItgHttpRequest *req, const char *const *attr_names,
+								 int nattrs, bool single_object);
 extern bool itg_http_parse_page(ItgHttpRequest *req, const char *const *attr_names,
 								int nattrs, bool single_object, MemoryContext cxt,
 								ItgPage *page, char *errbuf, size_t errlen);

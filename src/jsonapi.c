@@ -16,6 +16,7 @@
  *-------------------------------------------------------------------------
  */
 #include "jsonapi.h"
+#include "jsonscan.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -194,21 +195,32 @@ check_numbers(json_object *obj, char *errbuf, size_t errlen)
 /* ---------- incremental parsing ---------- */
 
 /*
- * A body parsed as it arrives: each chunk is checked as UTF-8 and fed to
- * json-c's incremental tokener, so the work overlaps the transfer.  A UTF-8
- * sequence split between chunks waits in carry for the rest.
+ * A body read as it arrives.  Each chunk is checked as UTF-8 (a sequence
+ * split between chunks waits in carry for the rest) and kept.  When the
+ * caller has said which attributes it wants (itg_json_stream_expect), the
+ * fast scanner (jsonscan.c) reads the records out of the growing body at
+ * once, so the work overlaps the transfer; a body the scanner does not take
+ * is parsed whole with json-c when it ends, which also gives every error
+ * message.
  */
 struct ItgJsonStream
 {
 	json_tokener *tok;
-	json_object *root;			/* the value, once complete */
-	bool		done;			/* the value is complete */
+	json_object *root;			/* json-c's value, once complete */
+	bool		done;			/* json-c has read a complete value */
 	bool		failed;			/* an error is recorded in err */
-	size_t		consumed;		/* bytes fed so far */
+	size_t		consumed;		/* bytes received and checked as UTF-8 */
+	size_t		parsed;			/* bytes json-c has read */
 	unsigned char carry[4];
 	int			carry_len;
+	char	   *body;			/* every byte received */
+	size_t		body_len;
+	size_t		body_cap;
+	ItgScan    *scan;			/* the fast scan, when the attributes are known */
 	char		err[256];
 };
+
+bool		itg_json_fast_scan = true;
 
 /* Total length of the UTF-8 sequence a lead byte starts (1 if not a lead). */
 static int
@@ -247,64 +259,61 @@ stream_fail(ItgJsonStream *s, const char *fmt,...)
 /*
  * stream_check_utf8
  *		Check one chunk as UTF-8.  A sequence the previous chunk left open is
- *		completed first (returned in done/done_len, to be parsed before the
- *		chunk); one this chunk leaves open is held back (*tail is where it
- *		starts), so the tokener only ever sees whole characters.
+ *		completed first; one this chunk leaves open waits in carry for the
+ *		next.  consumed advances past the whole characters.
  */
 static bool
-stream_check_utf8(ItgJsonStream *s, const unsigned char **p, size_t *len,
-				  unsigned char *done, int *done_len, size_t *tail)
+stream_check_utf8(ItgJsonStream *s, const unsigned char *p, size_t len)
 {
 	size_t		bad;
+	size_t		tail;
 
-	*done_len = 0;
-	while (s->carry_len > 0 && *len > 0)
+	while (s->carry_len > 0 && len > 0)
 	{
 		int			need = utf8_sequence_length(s->carry[0]);
 
-		s->carry[s->carry_len++] = **p;
-		(*p)++;
-		(*len)--;
+		s->carry[s->carry_len++] = *p++;
+		len--;
 		if (s->carry_len == need)
 		{
 			if (invalid_utf8_at(s->carry, need) < (size_t) need)
 				return stream_fail(s, "invalid UTF-8 at byte %zu", s->consumed);
-			memcpy(done, s->carry, need);
-			*done_len = need;
+			s->consumed += need;
 			s->carry_len = 0;
 		}
 	}
 
-	*tail = *len;
-	for (size_t k = 1; k <= 3 && k <= *len; k++)
+	tail = len;
+	for (size_t k = 1; k <= 3 && k <= len; k++)
 	{
-		unsigned char c = (*p)[*len - k];
+		unsigned char c = p[len - k];
 
 		if (c >= 0xC0)
 		{
 			if ((size_t) utf8_sequence_length(c) > k)
-				*tail = *len - k;
+				tail = len - k;
 			break;
 		}
 		if (c < 0x80)
 			break;
 	}
-	bad = invalid_utf8_at(*p, *tail);
-	if (bad < *tail)
-		return stream_fail(s, "invalid UTF-8 at byte %zu", s->consumed + *done_len + bad);
-	memcpy(s->carry + s->carry_len, *p + *tail, *len - *tail);
-	s->carry_len += (int) (*len - *tail);
+	bad = invalid_utf8_at(p, tail);
+	if (bad < tail)
+		return stream_fail(s, "invalid UTF-8 at byte %zu", s->consumed + bad);
+	s->consumed += tail;
+	memcpy(s->carry + s->carry_len, p + tail, len - tail);
+	s->carry_len += (int) (len - tail);
 	return true;
 }
 
-/* Feed whole characters to the tokener (or, once done, check for trailing text). */
+/* Feed whole characters to json-c (or, once done, check for trailing text). */
 static bool
 stream_parse(ItgJsonStream *s, const char *data, size_t len)
 {
 	if (len == 0)
 		return true;
 	if (s->done)
-		return stream_check_trailing(s, data, len, (s->consumed += len) - len);
+		return stream_check_trailing(s, data, len, (s->parsed += len) - len);
 
 	s->root = json_tokener_parse_ex(s->tok, data, (int) len);
 	switch (json_tokener_get_error(s->tok))
@@ -314,7 +323,7 @@ stream_parse(ItgJsonStream *s, const char *data, size_t len)
 				size_t		used = json_tokener_get_parse_end(s->tok);
 
 				s->done = true;
-				if (!stream_check_trailing(s, data + used, len - used, s->consumed + used))
+				if (!stream_check_trailing(s, data + used, len - used, s->parsed + used))
 					return false;
 			}
 			break;
@@ -322,10 +331,10 @@ stream_parse(ItgJsonStream *s, const char *data, size_t len)
 			break;
 		default:
 			return stream_fail(s, "invalid JSON at byte %zu: %s",
-							   s->consumed + json_tokener_get_parse_end(s->tok),
+							   s->parsed + json_tokener_get_parse_end(s->tok),
 							   json_tokener_error_desc(json_tokener_get_error(s->tok)));
 	}
-	s->consumed += len;
+	s->parsed += len;
 	return true;
 }
 
@@ -357,6 +366,21 @@ itg_json_stream_new(void)
 	return s;
 }
 
+/*
+ * itg_json_stream_expect
+ *		Say which attributes the body's records will be read for, so that
+ *		they are scanned as the body arrives.  The names must stay valid
+ *		until the stream is freed, and itg_parse_stream must be given the
+ *		same ones.  Without this call the scan happens when the body ends.
+ */
+void
+itg_json_stream_expect(ItgJsonStream *s, const char *const *attr_names, int nattrs,
+					   bool single_object)
+{
+	itg_scan_free(s->scan);
+	s->scan = itg_json_fast_scan ? itg_scan_new(attr_names, nattrs, single_object) : NULL;
+}
+
 void
 itg_json_stream_reset(ItgJsonStream *s)
 {
@@ -365,8 +389,11 @@ itg_json_stream_reset(ItgJsonStream *s)
 		json_object_put(s->root);
 	s->root = NULL;
 	s->done = s->failed = false;
-	s->consumed = 0;
+	s->consumed = s->parsed = 0;
 	s->carry_len = 0;
+	s->body_len = 0;
+	if (s->scan != NULL)
+		itg_scan_reset(s->scan);
 	s->err[0] = '\0';
 }
 
@@ -378,39 +405,61 @@ itg_json_stream_free(ItgJsonStream *s)
 	if (s->root != NULL)
 		json_object_put(s->root);
 	json_tokener_free(s->tok);
+	itg_scan_free(s->scan);
+	free(s->body);
 	free(s);
+}
+
+/* Keep a chunk (the body is needed whole if json-c has to read it). */
+static bool
+stream_keep(ItgJsonStream *s, const char *data, size_t len)
+{
+	if (s->body_len + len > s->body_cap)
+	{
+		size_t		cap = s->body_cap ? s->body_cap : 65536;
+		char	   *grown;
+
+		while (cap < s->body_len + len)
+			cap *= 2;
+		grown = realloc(s->body, cap);
+		if (grown == NULL)
+			return stream_fail(s, "out of memory while reading the response");
+		s->body = grown;
+		s->body_cap = cap;
+	}
+	memcpy(s->body + s->body_len, data, len);
+	s->body_len += len;
+	return true;
 }
 
 /*
  * itg_json_stream_feed
- *		Parse the next chunk of a body.  Returns false once the body is known
+ *		Take the next chunk of a body.  Returns false once the body is known
  *		to be bad (the reason is kept for itg_parse_stream); later chunks are
  *		then ignored.
  */
 bool
 itg_json_stream_feed(ItgJsonStream *s, const char *data, size_t len)
 {
-	const unsigned char *p = (const unsigned char *) data;
-	unsigned char done[4];
-	int			done_len = 0;
-	size_t		tail = 0;
-
 	if (s->failed)
 		return false;
 	if (len == 0)
 		return true;
-	if (s->consumed + len > (size_t) INT32_MAX)
+	if (s->body_len + len > (size_t) INT32_MAX)
 		return stream_fail(s, "the response body is too large to parse");
-	if (!stream_check_utf8(s, &p, &len, done, &done_len, &tail))
+	if (!stream_check_utf8(s, (const unsigned char *) data, len) ||
+		!stream_keep(s, data, len))
 		return false;
-	return stream_parse(s, (const char *) done, done_len) &&
-		stream_parse(s, (const char *) p, tail);
+	if (s->scan != NULL)
+		(void) itg_scan_advance(s->scan, s->body, s->body_len, false);
+	return true;
 }
 
 /*
  * stream_finish
- *		The body has ended: take the complete value (NULL for JSON null)
- *		out of the stream.  False with errbuf set when there is none.
+ *		The body has ended: parse it with json-c and take the complete value
+ *		(NULL for JSON null) out of the stream.  False with errbuf set when
+ *		there is none.
  */
 static bool
 stream_finish(ItgJsonStream *s, json_object **root, bool check_all_numbers,
@@ -421,6 +470,8 @@ stream_finish(ItgJsonStream *s, json_object **root, bool check_all_numbers,
 		stream_fail(s, "the response body is empty");
 	if (!s->failed && s->carry_len > 0)
 		stream_fail(s, "invalid UTF-8 at byte %zu", s->consumed);
+	if (!s->failed && s->parsed < s->consumed)
+		(void) stream_parse(s, s->body + s->parsed, s->consumed - s->parsed);
 	if (!s->failed && !s->done)
 	{
 		/*
@@ -871,17 +922,25 @@ itg_parse_page(const char *body, size_t len,
 			   ItgAllocFn alloc, void *alloc_ctx,
 			   ItgPage *page, char *errbuf, size_t errlen)
 {
-	json_object *root;
+	ItgJsonStream *s = itg_json_stream_new();
+	bool		ok;
 
-	init_page(page);
-	if (!parse_json(body, len, &root, false, errbuf, errlen))
+	if (s == NULL)
+	{
+		init_page(page);
+		set_error(errbuf, errlen, "out of memory while parsing the response");
 		return false;
-	return extract_page(root, attr_names, nattrs, single_object, alloc, alloc_ctx,
-						page, errbuf, errlen);
+	}
+	if (body != NULL)
+		(void) itg_json_stream_feed(s, body, len);
+	ok = itg_parse_stream(s, attr_names, nattrs, single_object, alloc, alloc_ctx,
+						  page, errbuf, errlen);
+	itg_json_stream_free(s);
+	return ok;
 }
 
 bool
-itg_parse_stream(ItgJsonStream *stream,
+itg_parse_stream(ItgJsonStream *s,
 				 const char *const *attr_names, int nattrs,
 				 bool single_object,
 				 ItgAllocFn alloc, void *alloc_ctx,
@@ -890,7 +949,24 @@ itg_parse_stream(ItgJsonStream *stream,
 	json_object *root;
 
 	init_page(page);
-	if (!stream_finish(stream, &root, false, errbuf, errlen))
+
+	/* The fast scan first; json-c for whatever it does not take. */
+	if (itg_json_fast_scan && !s->failed && s->carry_len == 0 && s->body_len > 0)
+	{
+		if (s->scan != NULL &&
+			!itg_scan_matches(s->scan, attr_names, nattrs, single_object))
+		{
+			itg_scan_free(s->scan);
+			s->scan = NULL;
+		}
+		if (s->scan == NULL)
+			s->scan = itg_scan_new(attr_names, nattrs, single_object);
+		if (s->scan != NULL &&
+			itg_scan_advance(s->scan, s->body, s->body_len, true) == ITG_SCAN_DONE)
+			return itg_scan_page(s->scan, alloc, alloc_ctx, page, errbuf, errlen);
+	}
+
+	if (!stream_finish(s, &root, false, errbuf, errlen))
 		return false;
 	return extract_page(root, attr_names, nattrs, single_object, alloc, alloc_ctx,
 						page, errbuf, errlen);

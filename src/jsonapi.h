@@ -61,6 +61,7 @@ typedef struct ItgPage
 	int64_t		next_page;		/* -1 when null or absent */
 	int64_t		total_pages;	/* -1 when absent */
 	int64_t		total_count;	/* -1 when absent */
+	bool		scanned;		/* read by the fast scanner, not json-c */
 } ItgPage;
 
 /* Allocator: returns zeroed memory, or NULL when out of memory. */
@@ -93,12 +94,16 @@ extern bool itg_parse_page(const char *body, size_t len,
 /*
  * Incremental parsing: a body fed chunk by chunk as it arrives (from
  * libcurl's write callback: no allocation but malloc, no longjmp), then
- * finished into a page.  Errors found while feeding are kept and reported
- * by itg_parse_stream.
+ * finished into a page.  After itg_json_stream_expect, records are read out
+ * while the body arrives (see src/jsonscan.h).  Errors found while feeding
+ * are kept and reported by itg_parse_stream.
  */
 typedef struct ItgJsonStream ItgJsonStream;
 
 extern ItgJsonStream *itg_json_stream_new(void);	/* NULL when out of memory */
+extern void itg_json_stream_expect(ItgJsonStream *stream,
+								   const char *const *attr_names, int nattrs,
+								   bool single_object);
 extern void itg_json_stream_reset(ItgJsonStream *stream);
 extern void itg_json_stream_free(ItgJsonStream *stream);
 extern bool itg_json_stream_feed(ItgJsonStream *stream, const char *data, size_t len);
@@ -107,6 +112,13 @@ extern bool itg_parse_stream(ItgJsonStream *stream,
 							 bool single_object,
 							 ItgAllocFn alloc, void *alloc_ctx,
 							 ItgPage *page, char *errbuf, size_t errlen);
+
+/*
+ * Pages are read by the fast scanner (src/jsonscan.c) and, when it does not
+ * take a body, by json-c.  Tests set this to false to read every body with
+ * json-c and compare.
+ */
+extern bool itg_json_fast_scan;
 
 /* What an error response said, from either body shape IT Glue uses. */
 typedef struct ItgApiError

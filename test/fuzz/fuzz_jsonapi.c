@@ -23,6 +23,7 @@
  */
 #include "jsonapi.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,10 @@ static const char *const names_org[] = {
 };
 static const char *const names_all[] = {ITG_ATTR_ALL};
 static const char *const names_one[] = {"a"};
+/* Without ITG_ATTR_ALL, so the fast scanner reads these pages (a name twice). */
+static const char *const names_scan[] = {
+	"name", "organization-type-id", "quick-notes", NULL, "x", "a", "id", "primary", "name"
+};
 
 static const struct
 {
@@ -221,7 +226,100 @@ static const struct
 	{NULL, 0, false},
 	{names_all, 1, true},
 	{names_one, 1, false},
+	{names_scan, 9, false},
+	{names_scan, 9, true},
 };
+
+/* FNV-1a over everything a parse returned, to compare two parses. */
+static uint64_t
+digest_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t
+page_digest(bool ok, const char *errbuf, const ItgPage *p, int nnames)
+{
+	uint64_t	h = 14695981039346656037ULL;
+
+	h = digest_bytes(h, &ok, sizeof(ok));
+	if (!ok)
+		return digest_bytes(h, errbuf, strlen(errbuf));
+	h = digest_bytes(h, &p->has_meta, sizeof(p->has_meta));
+	h = digest_bytes(h, &p->current_page, sizeof(int64_t));
+	h = digest_bytes(h, &p->next_page, sizeof(int64_t));
+	h = digest_bytes(h, &p->total_pages, sizeof(int64_t));
+	h = digest_bytes(h, &p->total_count, sizeof(int64_t));
+	h = digest_bytes(h, &p->nrecords, sizeof(p->nrecords));
+	for (int r = 0; r < p->nrecords; r++)
+	{
+		h = digest_bytes(h, p->records[r].id, strlen(p->records[r].id) + 1);
+		for (int i = 0; i < nnames; i++)
+		{
+			const ItgValue *v = &p->records[r].values[i];
+
+			h = digest_bytes(h, &v->kind, sizeof(v->kind));
+			if (v->text != NULL)
+			{
+				h = digest_bytes(h, &v->len, sizeof(v->len));
+				h = digest_bytes(h, v->text, v->len);
+			}
+		}
+	}
+	return h;
+}
+
+/*
+ * The fast scanner must give exactly what json-c gives (or leave the body
+ * to json-c): compare with the scanner off, and fed in chunks as libcurl
+ * would, with the attributes known in advance.
+ */
+static void
+check_scanner_agrees(const char *data, size_t size, int mode, uint64_t fast_digest)
+{
+	ItgPage		page;
+	char		errbuf[256];
+	bool		ok;
+	ItgJsonStream *s;
+	size_t		step = 1 + (size > 0 ? (unsigned char) data[size / 2] % 97 : 0);
+
+	itg_json_fast_scan = false;
+	arena_reset(&arena, -1);
+	errbuf[0] = '\0';
+	ok = itg_parse_page(data, size, modes[mode].names, modes[mode].nnames,
+						modes[mode].single, arena_alloc, &arena, &page,
+						errbuf, sizeof(errbuf));
+	itg_json_fast_scan = true;
+	PROMISE(!ok || !page.scanned);
+	if (page_digest(ok, errbuf, &page, modes[mode].nnames) != fast_digest)
+	{
+		fprintf(stderr, "fuzz_jsonapi: scanner and json-c disagree (mode %d; json-c: %s)\n",
+				mode, ok ? "ok" : errbuf);
+		PROMISE(!"the scanner gives what json-c gives");
+	}
+	arena_reset(&arena, -1);
+
+	s = itg_json_stream_new();
+	PROMISE(s != NULL);
+	itg_json_stream_expect(s, modes[mode].names, modes[mode].nnames, modes[mode].single);
+	for (size_t off = 0; off < size; off += step)
+		(void) itg_json_stream_feed(s, data + off, off + step <= size ? step : size - off);
+	errbuf[0] = '\0';
+	ok = itg_parse_stream(s, modes[mode].names, modes[mode].nnames, modes[mode].single,
+						  arena_alloc, &arena, &page, errbuf, sizeof(errbuf));
+	itg_json_stream_free(s);
+	if (page_digest(ok, errbuf, &page, modes[mode].nnames) != fast_digest)
+	{
+		fprintf(stderr, "fuzz_jsonapi: chunks of %zu disagree with the whole body (mode %d)\n",
+				step, mode);
+		PROMISE(!"a body in chunks gives what the whole body gives");
+	}
+	arena_reset(&arena, -1);
+}
 
 /* One run with the allocator failing after `limit` allocations. */
 static long
@@ -248,6 +346,13 @@ run_page(const char *data, size_t size, int mode, long limit)
 	if (limit >= 0)
 		PROMISE(!ok && strcmp(errbuf, "out of memory while reading the response") == 0);
 	used = arena.count;
+	if (limit < 0)
+	{
+		uint64_t	digest = page_digest(ok, errbuf, &page, modes[mode].nnames);
+
+		arena_reset(&arena, -1);
+		check_scanner_agrees(data, size, mode, digest);
+	}
 	arena_reset(&arena, -1);
 	return ok ? used : -1;
 }

@@ -118,13 +118,14 @@ run_test(const char *name, void (*fn) (void))
 typedef struct Arena
 {
 	void	  **blocks;
+	size_t	   *sizes;
 	size_t		nblocks;
 	size_t		cap;
 	long		limit;			/* fail once count reaches this; -1 never */
 	long		count;			/* successful allocations */
 } Arena;
 
-static Arena arena = {NULL, 0, 0, -1, 0};
+static Arena arena = {NULL, NULL, 0, 0, -1, 0};
 
 static void *
 arena_alloc(void *ctx, size_t size)
@@ -138,15 +139,21 @@ arena_alloc(void *ctx, size_t size)
 	{
 		size_t		ncap = a->cap ? a->cap * 2 : 64;
 		void	  **nb = realloc(a->blocks, ncap * sizeof(void *));
+		size_t	   *ns;
 
 		if (nb == NULL)
 			return NULL;
 		a->blocks = nb;
+		ns = realloc(a->sizes, ncap * sizeof(size_t));
+		if (ns == NULL)
+			return NULL;
+		a->sizes = ns;
 		a->cap = ncap;
 	}
 	p = calloc(1, size ? size : 1);
 	if (p == NULL)
 		return NULL;
+	a->sizes[a->nblocks] = size;
 	a->blocks[a->nblocks++] = p;
 	a->count++;
 	return p;
@@ -163,12 +170,13 @@ arena_reset(Arena *a)
 	a->limit = -1;
 }
 
-/* Did this pointer come from the arena (so not from json-c)? */
+/* Does this pointer point into memory from the arena (so not json-c's or the scanner's)? */
 static bool
 arena_owns(const Arena *a, const void *p)
 {
 	for (size_t i = a->nblocks; i > 0; i--)
-		if (a->blocks[i - 1] == p)
+		if ((const char *) p >= (const char *) a->blocks[i - 1] &&
+			(const char *) p < (const char *) a->blocks[i - 1] + (a->sizes[i - 1] ? a->sizes[i - 1] : 1))
 			return true;
 	return false;
 }
@@ -1383,6 +1391,8 @@ parse_stream_chunks(const char *body, size_t step, const char *const *names, int
 
 	arena_reset(&arena);
 	errbuf[0] = '\0';
+	/* As the scan does: records are read out while the chunks arrive. */
+	itg_json_stream_expect(s, names, nnames, single);
 	for (size_t off = 0; off < len; off += step)
 		(void) itg_json_stream_feed(s, body + off, off + step <= len ? step : len - off);
 	ok = itg_parse_stream(s, names, nnames, single, arena_alloc, &arena, page,
@@ -1411,6 +1421,7 @@ test_stream_any_split(void)
 			check_failed(__FILE__, __LINE__, "step %zu: %s", step, errbuf);
 			continue;
 		}
+		CHECK(p.scanned);
 		CHECK_INT(p.nrecords, 2);
 		CHECK_INT(p.total_count, 2);
 		CHECK_STR(p.records[0].values[0].text, "Zo\xc3\xab's Caf\xc3\xa9");
@@ -1484,11 +1495,222 @@ test_key_spelling_attr_all(void)
 	CHECK_VALUE(p.records[0].values[1], ITG_JSON_STRING, "ok");
 }
 
+/* ---------------------------------------------------------------------
+ * The fast scanner against json-c: the same page, or it stands aside
+ * --------------------------------------------------------------------- */
+
+/* What a parse gave, kept outside the arena for comparing. */
+typedef struct PageCopy
+{
+	bool		ok;
+	bool		scanned;
+	char		text[4096];		/* everything else, written out */
+} PageCopy;
+
+static void
+copy_page(bool ok, const ItgPage *p, int nnames, PageCopy *out)
+{
+	size_t		n = 0;
+
+	out->ok = ok;
+	out->scanned = ok && p->scanned;
+#define PUT(...) (n += (size_t) snprintf(out->text + n, n < sizeof(out->text) ? sizeof(out->text) - n : 0, __VA_ARGS__))
+	if (!ok)
+	{
+		PUT("error: %s", errbuf);
+		return;
+	}
+	PUT("meta %d %lld %lld %lld %lld; %d records", p->has_meta, (long long) p->current_page,
+		(long long) p->next_page, (long long) p->total_pages, (long long) p->total_count,
+		p->nrecords);
+	for (int i = 0; i < p->nrecords; i++)
+	{
+		PUT("\n[%s]", p->records[i].id);
+		for (int j = 0; j < nnames; j++)
+		{
+			const ItgValue *v = &p->records[i].values[j];
+
+			PUT(" %d:", (int) v->kind);
+			if (v->text != NULL)
+			{
+				PUT("%zu:", v->len);
+				/* the bytes, so that a length that lies shows */
+				for (size_t k = 0; k < v->len && n < sizeof(out->text); k++)
+					PUT("%c", v->text[k] ? v->text[k] : '~');
+			}
+		}
+	}
+#undef PUT
+}
+
+/* Parse a body both ways (whole, and in chunks for the scanner); compare. */
+static void
+check_same_both_ways(const char *body, const char *const *names, int nnames,
+					 bool single, bool expect_scanned, int line)
+{
+	PageCopy	fast,
+				slow,
+				chunked;
+	ItgPage		p;
+	bool		ok;
+
+	itg_json_fast_scan = false;
+	arena_reset(&arena);
+	errbuf[0] = '\0';
+	ok = itg_parse_page(body, strlen(body), names, nnames, single, arena_alloc, &arena, &p,
+						errbuf, sizeof(errbuf));
+	copy_page(ok, &p, nnames, &slow);
+	itg_json_fast_scan = true;
+	if (slow.scanned)
+		check_failed(__FILE__, line, "the scanner ran while turned off");
+
+	arena_reset(&arena);
+	errbuf[0] = '\0';
+	ok = itg_parse_page(body, strlen(body), names, nnames, single, arena_alloc, &arena, &p,
+						errbuf, sizeof(errbuf));
+	copy_page(ok, &p, nnames, &fast);
+	if (strcmp(fast.text, slow.text) != 0 || fast.ok != slow.ok)
+		check_failed(__FILE__, line, "scanner gave\n%s\njson-c gave\n%s", fast.text, slow.text);
+	if (fast.scanned != expect_scanned)
+		check_failed(__FILE__, line, "scanned is %d, expected %d", fast.scanned, expect_scanned);
+
+	for (size_t step = 1; step <= 7; step += 3)
+	{
+		ok = parse_stream_chunks(body, step, names, nnames, single, &p);
+		copy_page(ok, &p, nnames, &chunked);
+		if (strcmp(chunked.text, slow.text) != 0 || chunked.scanned != fast.scanned)
+			check_failed(__FILE__, line, "in chunks of %zu the scanner gave\n%s\njson-c gave\n%s",
+						 step, chunked.text, slow.text);
+	}
+}
+
+#define SAME_SCANNED(body, names, n, single) check_same_both_ways(body, names, n, single, true, __LINE__)
+#define SAME_JSONC(body, names, n, single) check_same_both_ways(body, names, n, single, false, __LINE__)
+
+static void
+test_scanner_same_as_jsonc(void)
+{
+	const char *names[] = {"name", "n", "flag", "gone"};
+	const char *dup[] = {"name", "n", "name"};
+	const char *all[] = {ITG_ATTR_ALL, "name"};
+
+	/* Shapes the scanner takes. */
+	SAME_SCANNED("{\"data\":[]}", names, 4, false);
+	SAME_SCANNED(" \n{ \"data\" : [ ] , \"meta\" : { } }\r\n\t", names, 4, false);
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"type\":\"organizations\",\"attributes\":"
+				 "{\"name\":\"Acme\",\"n\":-12,\"flag\":true,\"other\":{\"a\":[1,2.5e-3,null,\"x\"]}}}],"
+				 "\"meta\":{\"current-page\":1,\"next-page\":null,\"total-pages\":9,"
+				 "\"total-count\":8999,\"filters\":{}},\"links\":{\"self\":\"http://x/\\u0026\"}}",
+				 names, 4, false);
+	SAME_SCANNED("{\"links\":{},\"data\":[{\"attributes\":{\"flag\":false,\"name\":null},\"id\":7},"
+				 "{\"id\":\"8\",\"attributes\":null},{\"id\":\"9\",\"relationships\":{}}]}",
+				 names, 4, false);
+	/* escapes of every kind, multibyte text, BMP \u escapes */
+	SAME_SCANNED("{\"data\":[{\"id\":\"a\\\"b\",\"attributes\":{\"name\":"
+				 "\"q\\\"b\\\\s\\/n\\nr\\rt\\tb\\bf\\f \\u00e9\\u20ac\\u0041 caf\xc3\xa9\"}}]}",
+				 names, 4, false);
+	/* a name asked for twice fills both slots */
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":5,\"name\":\"x\"}}]}", dup, 3, false);
+	/* show responses */
+	SAME_SCANNED("{\"data\":{\"id\":\"3\",\"attributes\":{\"name\":\"One\"}}}", names, 4, true);
+	SAME_SCANNED("{\"data\":null}", names, 4, true);
+	/* numbers in skipped values: every form of the grammar */
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{\"x\":[0,-0,1.5,-2E+10,3e-2,1e400,"
+				 "123456789012345678901234567890]}}]}", names, 4, false);
+	/* meta numbers as json-c reads them: negative, 18 digits */
+	SAME_SCANNED("{\"data\":[],\"meta\":{\"current-page\":-3,\"total-count\":999999999999999999}}",
+				 names, 4, false);
+	/* a member named twice in meta: the last one counts */
+	SAME_SCANNED("{\"data\":[],\"meta\":{\"total-count\":1,\"total-count\":2}}", names, 4, false);
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{}}]}", NULL, 0, false);
+
+	/* Shapes left to json-c (same result, other path). */
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":1.5}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":-0}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":1234567890123456789}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":99999999999999999999}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1,6]}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":{\"a\":1}}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"name\":\"a\",\"name\":\"b\"}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"name\":\"\\ud83d\\ude80\"}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"name\":\"\\ud83d\"}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"name\":\"a\\u0000b\"}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"na\\u006de\":\"esc\"}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":NaN}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"x\":Infinity}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"id\":\"2\"}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":null}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"type\":\"x\"}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[1]}", names, 4, false);
+	SAME_JSONC("{\"data\":[],\"data\":[{\"id\":\"1\"}]}", names, 4, false);
+	SAME_JSONC("{\"data\":{\"id\":\"1\"}}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\"}]}", names, 4, true);
+	SAME_JSONC("{\"meta\":{}}", names, 4, false);
+	SAME_JSONC("{\"errors\":[{\"title\":\"x\"}]}", names, 4, false);
+	SAME_JSONC("[]", names, 4, false);
+	SAME_JSONC("{\"data\":[]", names, 4, false);
+	SAME_JSONC("{\"data\":[]}x", names, 4, false);
+	SAME_JSONC("{\"data\":[]}{}", names, 4, false);
+	SAME_JSONC("{\"data\":[],}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\"},]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"x\":01}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"x\":1.}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"x\":tru}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"x\":\"tab\there\"}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"x\":\"\\x\"}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[],\"meta\":{\"total-count\":\"12\"}}", names, 4, false);
+	SAME_JSONC("{\"data\":[],\"meta\":[]}", names, 4, false);
+	SAME_JSONC("{\"data\":[],\"meta\":{\"total-count\":true}}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"name\":\"x\"}}]}", all, 2, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":[]}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"x\":"
+			   "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}]}",
+			   names, 4, false);
+}
+
+static void
+test_scanner_real_page(void)
+{
+	/* A page as the simulator and IT Glue send it, 300 records. */
+	const char *names[] = {"name", "description", "quick-notes", "short-name", "alert",
+		"organization-type-id", "organization-type-name", "organization-status-id",
+		"primary", "logo", "parent-id", "ancestor-ids", "psa-id", "created-at", "updated-at"};
+	size_t		cap = 1 << 20,
+				n = 0;
+	char	   *doc = malloc(cap);
+
+	n += (size_t) snprintf(doc + n, cap - n, "{\"data\":[");
+	for (int i = 1; i <= 300; i++)
+		n += (size_t) snprintf(doc + n, cap - n,
+							   "%s{\"id\":\"%d\",\"type\":\"organizations\",\"attributes\":{"
+							   "\"name\":\"Org %d \\u00e9\",\"description\":%s,"
+							   "\"quick-notes\":\"%s\",\"short-name\":\"O%d\",\"alert\":null,"
+							   "\"organization-type-id\":%d,\"organization-type-name\":\"Client\","
+							   "\"organization-status-id\":1,\"organization-status-name\":\"Active\","
+							   "\"primary\":%s,\"logo\":\"\",\"parent-id\":%s,\"ancestor-ids\":\"[]\","
+							   "\"primary-contact-id\":null,\"psa-id\":\"%d\","
+							   "\"created-at\":\"2020-01-02T03:04:05.000Z\","
+							   "\"updated-at\":\"2021-01-02T03:04:05.000Z\"}}",
+							   i > 1 ? "," : "", i, i, i % 3 ? "null" : "\"line\\nbreak\"",
+							   i % 7 ? "" : "note \\\"quoted\\\"", i, i % 5, i == 1 ? "true" : "false",
+							   i % 4 ? "null" : "\"12\"", 1000 + i);
+	n += (size_t) snprintf(doc + n, cap - n,
+						   "],\"meta\":{\"current-page\":1,\"next-page\":2,\"prev-page\":null,"
+						   "\"total-pages\":4,\"total-count\":1200,\"filters\":{}},"
+						   "\"links\":{\"self\":\"x\",\"next\":\"y\"}}");
+	CHECK(n < cap);
+	SAME_SCANNED(doc, names, (int) (sizeof(names) / sizeof(names[0])), false);
+	free(doc);
+}
+
 static void
 test_no_leaks(void)
 {
 	arena_reset(&arena);
 	free(arena.blocks);
+	free(arena.sizes);
+	arena.sizes = NULL;
 	arena.blocks = NULL;
 	arena.cap = 0;
 #ifdef HAVE_LSAN
@@ -1540,6 +1762,8 @@ main(void)
 	RUN(test_build_strings);
 	RUN(test_build_invalid_json);
 	RUN(test_stream_any_split);
+	RUN(test_scanner_same_as_jsonc);
+	RUN(test_scanner_real_page);
 	RUN(test_stream_errors_any_split);
 	RUN(test_key_spelling_attr_all);
 	RUN(test_no_leaks);
