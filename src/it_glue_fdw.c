@@ -603,6 +603,10 @@ take_page(ItgScanState *ss)
 							 ss->batch_cxt, &ss->page, errbuf, sizeof(errbuf));
 	if (!ok)
 		bad_page(ss, req, errbuf);
+	if (!ss->page.scanned)
+		ereport(DEBUG1,
+				(errmsg_internal("IT Glue page " INT64_FORMAT " was read with json-c: the fast scanner does not take its shape",
+								 page_number)));
 
 	/* Sanity of paging: ids rise (sort=id), and totals do not shrink. */
 	if (ss->show_id == NULL)

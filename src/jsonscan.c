@@ -12,9 +12,10 @@
  * How it stays safe:
  *	- It is strict and small: anything it is not sure about (escapes in
  *	  member names, numbers that are not plain integers in a wanted
- *	  attribute, nested values there, repeated members, \u0000, surrogate
- *	  escapes, deep nesting, truncation, ...) makes it bail, and the caller
- *	  parses the whole body with json-c as before.
+ *	  attribute, objects there, arrays json-c would print differently,
+ *	  repeated members, \u0000, surrogate escapes, deep nesting,
+ *	  truncation, ...) makes it bail, and the caller parses the whole body
+ *	  with json-c as before.
  *	- It is resumable only between top-level members and between records:
  *	  a step that runs out of bytes is simply tried again, from the same
  *	  place, once the body has grown to about twice what that step saw, so
@@ -59,7 +60,7 @@ typedef enum ScanState
 	ST_BAIL
 } ScanState;
 
-/* A value found: text is at text + off (NUL terminated) for strings, ints, bools. */
+/* A value found: text is at text + off (NUL terminated), except for null and absent. */
 typedef struct ScanValue
 {
 	ItgJsonKind kind;
@@ -587,7 +588,75 @@ skip_value(Cursor *c, int depth)
 	}
 }
 
-/* A wanted attribute's value: string, null, boolean or plain integer. */
+/*
+ * scan_plain_array
+ *		An array json-c would print back byte for byte (its JSON text is the
+ *		value handed on): no white space, plain integers, strings without
+ *		escapes, literals, nested arrays.  Anything else bails.
+ */
+static Step
+scan_plain_array(Cursor *c, int depth)
+{
+	const char *raw;
+	size_t		len;
+	bool		escaped;
+	Step		r;
+
+	if (depth >= SCAN_MAX_DEPTH)
+		return STEP_BAIL;
+	c->p++;
+	if (c->p >= c->end)
+		return STEP_MORE;
+	if (*c->p == ']')
+	{
+		c->p++;
+		return STEP_OK;
+	}
+	for (;;)
+	{
+		switch (*c->p)
+		{
+			case '[':
+				r = scan_plain_array(c, depth + 1);
+				break;
+			case '"':
+				r = scan_string(c, &raw, &len, &escaped);
+				if (r == STEP_OK && escaped)
+					r = STEP_BAIL;	/* json-c may write escapes differently */
+				break;
+			case 't':
+				r = scan_literal(c, "true", 4);
+				break;
+			case 'f':
+				r = scan_literal(c, "false", 5);
+				break;
+			case 'n':
+				r = scan_literal(c, "null", 4);
+				break;
+			default:
+				if (*c->p != '-' && !is_digit(*c->p))
+					return STEP_BAIL;
+				r = scan_int(c, &raw, &len);
+				break;
+		}
+		if (r != STEP_OK)
+			return r;
+		if (c->p >= c->end)
+			return STEP_MORE;
+		if (*c->p == ']')
+		{
+			c->p++;
+			return STEP_OK;
+		}
+		if (*c->p != ',')
+			return STEP_BAIL;
+		c->p++;
+		if (c->p >= c->end)
+			return STEP_MORE;
+	}
+}
+
+/* A wanted attribute's value: string, null, boolean, plain integer or plain array. */
 static Step
 scan_scalar(ItgScan *s, Cursor *c, ScanValue *out)
 {
@@ -620,9 +689,15 @@ scan_scalar(ItgScan *s, Cursor *c, ScanValue *out)
 				return append_text(s, t ? "true" : "false", t ? 4 : 5, out) ?
 					STEP_OK : STEP_BAIL;
 			}
+		case '[':
+			raw = c->p;
+			if ((r = scan_plain_array(c, 5)) != STEP_OK)
+				return r;
+			out->kind = ITG_JSON_ARRAY;
+			return append_text(s, raw, (size_t) (c->p - raw), out) ? STEP_OK : STEP_BAIL;
 		default:
 			if (*c->p != '-' && !is_digit(*c->p))
-				return STEP_BAIL;	/* objects, arrays, anything else */
+				return STEP_BAIL;	/* objects, anything else */
 			if ((r = scan_int(c, &raw, &len)) != STEP_OK)
 				return r;
 			out->kind = ITG_JSON_INT;
@@ -1136,7 +1211,7 @@ itg_scan_page(ItgScan *s, ItgAllocFn alloc, void *alloc_ctx, ItgPage *page,
 
 			out->kind = v->kind;
 			if (v->kind == ITG_JSON_STRING || v->kind == ITG_JSON_INT ||
-				v->kind == ITG_JSON_BOOL)
+				v->kind == ITG_JSON_BOOL || v->kind == ITG_JSON_ARRAY)
 			{
 				out->text = text + v->off;
 				out->len = v->len;

@@ -6,10 +6,11 @@
  *
  * The scanner reads the body as it grows, one resource object at a time,
  * and copies out only the id and the requested attributes.  It accepts only
- * the plain shapes list and show responses have (scalar attribute values,
- * no escapes in member names, ...); on anything else it gives up ("bails")
- * and jsonapi.c parses the whole body with json-c instead, so every error
- * message and every unusual document is handled by one, well-tested path.
+ * the plain shapes list and show responses have (scalar and plain array
+ * values, no escapes in member names, ...); on anything else it gives up
+ * ("bails") and jsonapi.c parses the whole body with json-c instead, so every
+ * error message and every unusual document is handled by one, well-tested
+ * path.
  * What the scanner does accept, it must turn into exactly the page json-c
  * would give (the fuzz target and the unit tests compare the two).
  *

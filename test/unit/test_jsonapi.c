@@ -1629,7 +1629,17 @@ test_scanner_same_as_jsonc(void)
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":-0}}]}", names, 4, false);
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":1234567890123456789}}]}", names, 4, false);
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":99999999999999999999}}]}", names, 4, false);
-	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1,6]}}]}", names, 4, false);
+	/* plain arrays are kept as their JSON text, as json-c prints them */
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1,6],\"name\":[],"
+				 "\"flag\":[[\"a/b\",true,null,-3],[],\"caf\xc3\xa9\"]}}]}", names, 4, false);
+	/* arrays json-c prints differently are left to it */
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1, 6]}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1.5]}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[\"a\\/b\"]}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[{}]}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[-0]}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1,]}}]}", names, 4, false);
+	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[\n]}}]}", names, 4, false);
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":{\"a\":1}}}]}", names, 4, false);
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"name\":\"a\",\"name\":\"b\"}}]}", names, 4, false);
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"name\":\"\\ud83d\\ude80\"}}]}", names, 4, false);
