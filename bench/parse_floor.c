@@ -12,9 +12,13 @@
  * loading are excluded, as a backend's measurement excludes connection
  * set-up); cpu is this process's own user+system time (getrusage).
  *
- * usage: parse_floor BASE_URL API_KEY PAGES PAGE_SIZE [strict]
- *   strict: parse with json_tokener_new_ex(64) + STRICT|VALIDATE_UTF8, as the
- *           FDW does (src/jsonapi.c), instead of json_tokener_parse().
+ * usage: parse_floor BASE_URL API_KEY PAGES PAGE_SIZE [strict] [refetch]
+ *   strict:  parse with json_tokener_new_ex(64) + STRICT|VALIDATE_UTF8
+ *            instead of json_tokener_parse().
+ *   refetch: also do what the FDW does by default for complete values: every
+ *            record whose quick-notes reach 250 characters (list pages cut
+ *            them there) is fetched again from /organizations/:id, at once,
+ *            on the same connection, and parsed.  Adds refetched=N.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +59,17 @@ on_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* Characters in a UTF-8 string: the bytes that are not continuation bytes. */
+static size_t
+utf8_chars(const char *s, size_t len)
+{
+	size_t		n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char) s[i] & 0xC0) != 0x80;
+	return n;
+}
+
 static double
 now_ms(void)
 {
@@ -80,7 +95,9 @@ main(int argc, char **argv)
 	const char *base;
 	int			pages,
 				page_size,
-				strict;
+				strict = 0,
+				refetch = 0;
+	long long	refetched = 0;
 	char		hdr[512];
 	char		url[2048];
 	struct curl_slist *headers = NULL;
@@ -98,13 +115,17 @@ main(int argc, char **argv)
 
 	if (argc < 5)
 	{
-		fprintf(stderr, "usage: %s BASE_URL API_KEY PAGES PAGE_SIZE [strict]\n", argv[0]);
+		fprintf(stderr, "usage: %s BASE_URL API_KEY PAGES PAGE_SIZE [strict] [refetch]\n", argv[0]);
 		return 2;
 	}
 	base = argv[1];
 	pages = atoi(argv[3]);
 	page_size = atoi(argv[4]);
-	strict = argc > 5 && strcmp(argv[5], "strict") == 0;
+	for (int a = 5; a < argc; a++)
+	{
+		strict |= strcmp(argv[a], "strict") == 0;
+		refetch |= strcmp(argv[a], "refetch") == 0;
+	}
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	easy = curl_easy_init();
@@ -165,7 +186,7 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < json_object_array_length(data); i++)
 		{
 			json_object *rec = json_object_array_get_idx(data, i);
-			json_object *id,
+			json_object *id = NULL,
 					   *attrs;
 
 			if (json_object_object_get_ex(rec, "id", &id))
@@ -175,6 +196,49 @@ main(int argc, char **argv)
 			json_object_object_foreach(attrs, key, val)
 			{
 				strbytes += strlen(key);
+				if (refetch && strcmp(key, "quick-notes") == 0 &&
+					json_object_is_type(val, json_type_string) &&
+					utf8_chars(json_object_get_string(val),
+							   (size_t) json_object_get_string_len(val)) >= 250)
+				{
+					/* The whole text is only in the show response. */
+					json_object *one,
+							   *odata,
+							   *oattrs,
+							   *notes;
+					Buf			obuf = {0};
+
+					snprintf(url, sizeof(url), "%s/organizations/%s", base,
+							 json_object_get_string(id));
+					curl_easy_setopt(easy, CURLOPT_URL, url);
+					curl_easy_setopt(easy, CURLOPT_WRITEDATA, &obuf);
+					rc = curl_easy_perform(easy);
+					curl_easy_setopt(easy, CURLOPT_WRITEDATA, &buf);
+					curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+					curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &nc);
+					connects += nc;
+					if (rc != CURLE_OK || status != 200)
+					{
+						fprintf(stderr, "record %s: %s, HTTP %ld\n", json_object_get_string(id),
+								curl_easy_strerror(rc), status);
+						return 1;
+					}
+					bytes += obuf.len;
+					one = json_tokener_parse(obuf.data);
+					if (one == NULL || !json_object_object_get_ex(one, "data", &odata) ||
+						!json_object_object_get_ex(odata, "attributes", &oattrs) ||
+						!json_object_object_get_ex(oattrs, "quick-notes", &notes))
+					{
+						fprintf(stderr, "record %s: not a JSON:API show response\n",
+								json_object_get_string(id));
+						return 1;
+					}
+					strbytes += json_object_get_string_len(notes);
+					json_object_put(one);
+					free(obuf.data);
+					refetched++;
+					continue;
+				}
 				switch (json_object_get_type(val))
 				{
 					case json_type_string:
@@ -198,9 +262,9 @@ main(int argc, char **argv)
 		json_object_put(root);
 		parse_ms += now_ms() - t1;
 	}
-	printf("wall_ms=%.3f cpu_ms=%.3f fetch_ms=%.3f parse_ms=%.3f records=%lld bytes=%lld strbytes=%lld connects=%ld checksum=%lld\n",
+	printf("wall_ms=%.3f cpu_ms=%.3f fetch_ms=%.3f parse_ms=%.3f records=%lld bytes=%lld strbytes=%lld connects=%ld checksum=%lld refetched=%lld\n",
 		   now_ms() - w0, cpu_ms() - c0, fetch_ms, parse_ms, records, bytes, strbytes,
-		   connects, checksum);
+		   connects, checksum, refetched);
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(easy);
 	curl_global_cleanup();
