@@ -31,6 +31,31 @@ SELECT id FROM itglue.organization_statuses;
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM sim_requests();
 
+-- HTTP/2 when the server offers it: an h2 front (nghttpx) before the plain
+-- simulator.  The pages of a scan go over one multiplexed connection, and
+-- the simulator behind it receives exactly the usual requests.
+\set h2_url `echo "$ITGLUE_H2_URL"`
+\set h2_log_cmd 'cat ' `echo "$ITGLUE_H2_LOG"`
+CREATE SERVER sim_h2 FOREIGN DATA WRAPPER it_glue_fdw
+  OPTIONS (url :'h2_url', ca_file :'ca_file', page_size '500', max_concurrency '4');
+CREATE USER MAPPING FOR CURRENT_USER SERVER sim_h2 OPTIONS (api_key 'ITG.test-key');
+CREATE FOREIGN TABLE orgs_h2 (id bigint, name text)
+  SERVER sim_h2 OPTIONS (resource 'organizations', refetch_truncated 'false');
+SELECT sim_clear();
+SELECT count(*), min(id), max(id) FROM orgs_h2;
+SELECT * FROM sim_requests();
+CREATE TEMP TABLE h2_log (line text);
+COPY h2_log FROM PROGRAM :'h2_log_cmd';
+SELECT split_part(line, ' ', 2) AS alpn, split_part(line, ' ', 3) AS status,
+       count(DISTINCT split_part(line, ' ', 1)) AS connections, count(*) AS requests
+  FROM h2_log GROUP BY 1, 2;
+-- The same rows as over HTTP/1.1.
+SELECT count(*) AS differences FROM
+  ((SELECT id, name FROM orgs_h2 EXCEPT SELECT id, name FROM itglue.organizations)
+   UNION ALL
+   (SELECT id, name FROM itglue.organizations EXCEPT SELECT id, name FROM orgs_h2)) d;
+
 SET client_min_messages = warning;
 DROP SERVER sim_tls CASCADE;
+DROP SERVER sim_h2 CASCADE;
 RESET client_min_messages;

@@ -10,6 +10,7 @@ ITG_WORK=""
 ITG_PG_PORT=""
 ITG_SIM_PID=""
 ITG_SIM_TLS_PID=""
+ITG_H2_PID=""
 ITG_API_KEY=${ITG_API_KEY:-ITG.test-key}
 
 itg_log() { printf '== %s\n' "$*" >&2; }
@@ -18,7 +19,7 @@ itg_log() { printf '== %s\n' "$*" >&2; }
 itg_install_deps() {
 	local pkgs="gcc make pkg-config curl openssl python3 ca-certificates
 		postgresql-$ITG_PG_MAJOR postgresql-server-dev-$ITG_PG_MAJOR
-		libcurl4-openssl-dev libjson-c-dev"
+		libcurl4-openssl-dev libjson-c-dev nghttp2-proxy"
 	local missing="" p
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -116,6 +117,32 @@ itg_start_tls_sim() {
 	itg_log "TLS simulator at $ITGLUE_SIM_TLS_URL"
 }
 
+# itg_start_h2_front: an HTTP/2 front (TLS, ALPN h2, nghttpx) for the plain
+# simulator, with the TLS simulator's certificate; call after itg_start_sim
+# and itg_start_tls_sim.  Sets ITGLUE_H2_URL and ITGLUE_H2_LOG, nghttpx's
+# access log: "client-port alpn status \"request\"" per request.
+itg_start_h2_front() {
+	local port i backend=${ITGLUE_SIM_URL#http://}
+	port=$(itg_free_port)
+	export ITGLUE_H2_LOG="$ITG_WORK/h2-access.log"
+	: >"$ITGLUE_H2_LOG"
+	chmod 644 "$ITGLUE_H2_LOG"
+	nghttpx --conf=/dev/null --workers=1 --frontend="127.0.0.1,$port" \
+		--backend="${backend%:*},${backend##*:}" \
+		--errorlog-file="$ITG_WORK/h2-error.log" --accesslog-file="$ITGLUE_H2_LOG" \
+		--accesslog-format='$remote_port $alpn $status "$request"' \
+		"$ITG_WORK/tls/key.pem" "$ITG_WORK/tls/cert.pem" >"$ITG_WORK/h2.out" 2>&1 &
+	ITG_H2_PID=$!
+	# Wait for the port (a bare TCP connect, so the access log stays empty).
+	for i in $(seq 1 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		kill -0 "$ITG_H2_PID" 2>/dev/null || { cat "$ITG_WORK/h2.out" >&2; return 1; }
+		sleep 0.1
+	done
+	export ITGLUE_H2_URL="https://127.0.0.1:$port"
+	itg_log "HTTP/2 front at $ITGLUE_H2_URL"
+}
+
 itg_make_workdir() {
 	ITG_WORK=$(mktemp -d /tmp/it_glue_fdw.XXXXXX)
 	chmod 755 "$ITG_WORK"
@@ -159,7 +186,7 @@ itg_stop_cluster() {
 itg_cleanup() {
 	itg_stop_cluster
 	local pid
-	for pid in $ITG_SIM_PID $ITG_SIM_TLS_PID; do
+	for pid in $ITG_SIM_PID $ITG_SIM_TLS_PID $ITG_H2_PID; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done

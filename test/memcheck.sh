@@ -81,6 +81,7 @@ PRIV_POSTGRES=$PRIV$("$PG_CONFIG_BIN" --bindir)/postgres
 itg_start_sim --orgs 2500 || exit 1
 if declare -F itg_start_tls_sim >/dev/null; then
 	itg_start_tls_sim --orgs 50 || exit 1
+	itg_start_h2_front || exit 1
 fi
 # A plain start first: initdb and the configuration, as run-tests.sh has it.
 itg_start_cluster "autovacuum = off" "jit = off" "shared_buffers = 16MB" \

@@ -58,6 +58,7 @@ fi
 if ! skip regress; then
 	itg_start_sim --orgs 2500 || exit 1
 	itg_start_tls_sim --orgs 50 || exit 1
+	itg_start_h2_front || exit 1
 	itg_start_cluster "log_min_messages = debug5" "shared_preload_libraries = 'it_glue_fdw'" || exit 1
 	itg_log "regression suite"
 	rm -rf "$ITG_ROOT/results" "$ITG_ROOT/regression.diffs" "$ITG_ROOT/regression.out"
