@@ -35,7 +35,13 @@ SELECT * FROM sim_requests();
 -- simulator.  The pages of a scan go over one multiplexed connection, and
 -- the simulator behind it receives exactly the usual requests.
 \set h2_url `echo "$ITGLUE_H2_URL"`
-\set h2_log_cmd 'cat ' `echo "$ITGLUE_H2_LOG"`
+\set h2_log `echo "$ITGLUE_H2_LOG"`
+-- Only the access log lines written from here on count.
+CREATE TEMP TABLE h2_log (line text);
+\set h2_cmd 'cat ' :h2_log
+COPY h2_log FROM PROGRAM :'h2_cmd';
+SELECT count(*) + 1 AS h2_from FROM h2_log \gset
+TRUNCATE h2_log;
 CREATE SERVER sim_h2 FOREIGN DATA WRAPPER it_glue_fdw
   OPTIONS (url :'h2_url', ca_file :'ca_file', page_size '500', max_concurrency '4');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sim_h2 OPTIONS (api_key 'ITG.test-key');
@@ -44,8 +50,8 @@ CREATE FOREIGN TABLE orgs_h2 (id bigint, name text)
 SELECT sim_clear();
 SELECT count(*), min(id), max(id) FROM orgs_h2;
 SELECT * FROM sim_requests();
-CREATE TEMP TABLE h2_log (line text);
-COPY h2_log FROM PROGRAM :'h2_log_cmd';
+\set h2_cmd 'tail -n +' :h2_from ' ' :h2_log
+COPY h2_log FROM PROGRAM :'h2_cmd';
 SELECT split_part(line, ' ', 2) AS alpn, split_part(line, ' ', 3) AS status,
        count(DISTINCT split_part(line, ' ', 1)) AS connections, count(*) AS requests
   FROM h2_log GROUP BY 1, 2;
