@@ -31,9 +31,13 @@ SELECT id FROM itglue.organization_statuses;
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM sim_requests();
 
--- HTTP/2 when the server offers it: an h2 front (nghttpx) before the plain
--- simulator.  The pages of a scan go over one multiplexed connection, and
--- the simulator behind it receives exactly the usual requests.
+-- A server that offers HTTP/2: an h2 front (nghttpx) before the plain
+-- simulator.  With libcurl 8.7.0 or later the pages of a scan go over one
+-- multiplexed HTTP/2 connection; older libcurl (Debian 12's 7.88) stalls on
+-- multiplexed transfers, so the FDW asks for HTTP/1.1 and uses up to
+-- max_concurrency keep-alive connections.  Either way the simulator behind
+-- it receives exactly the usual requests.
+\set libcurl_vernum `curl-config --vernum`
 \set h2_url `echo "$ITGLUE_H2_URL"`
 \set h2_log `echo "$ITGLUE_H2_LOG"`
 -- Only the access log lines written from here on count.
@@ -49,12 +53,17 @@ CREATE FOREIGN TABLE orgs_h2 (id bigint, name text)
   SERVER sim_h2 OPTIONS (resource 'organizations', refetch_truncated 'false');
 SELECT sim_clear();
 SELECT count(*), min(id), max(id) FROM orgs_h2;
-SELECT * FROM sim_requests();
+-- (pages 2 to 5 are in flight together: any order)
+SELECT * FROM sim_requests() ORDER BY 1;
 \set h2_cmd 'tail -n +' :h2_from ' ' :h2_log
 COPY h2_log FROM PROGRAM :'h2_cmd';
-SELECT split_part(line, ' ', 2) AS alpn, split_part(line, ' ', 3) AS status,
-       count(DISTINCT split_part(line, ' ', 1)) AS connections, count(*) AS requests
-  FROM h2_log GROUP BY 1, 2;
+SELECT CASE WHEN :'libcurl_vernum' >= '080700'
+            THEN alpn = 'h2' AND connections = 1
+            ELSE alpn = 'http/1.1' AND connections BETWEEN 1 AND 4 END AS protocol_as_expected,
+       status, requests
+  FROM (SELECT split_part(line, ' ', 2) AS alpn, split_part(line, ' ', 3) AS status,
+               count(DISTINCT split_part(line, ' ', 1)) AS connections, count(*) AS requests
+          FROM h2_log GROUP BY 1, 2) s;
 -- The same rows as over HTTP/1.1.
 SELECT count(*) AS differences FROM
   ((SELECT id, name FROM orgs_h2 EXCEPT SELECT id, name FROM itglue.organizations)

@@ -237,6 +237,34 @@ header_callback(char *data, size_t size, size_t nmemb, void *userp)
 
 /* ---------- backend-wide setup ---------- */
 
+/*
+ * http2_usable
+ *		Whether to offer HTTP/2.  Older libcurl releases (Debian 12 has 7.88)
+ *		can leave the end of a multiplexed HTTP/2 response unread under the
+ *		multi-socket interface until the request times out: the tests saw
+ *		30-second stalls behind an HTTP/2 proxy.  With those, every request
+ *		asks for HTTP/1.1, and concurrency comes from keep-alive connections.
+ *		The version is the library's at run time (and the headers' too).
+ */
+#define ITG_HTTP2_MIN_LIBCURL 0x080700	/* 8.7.0 */
+
+#if LIBCURL_VERSION_NUM >= ITG_HTTP2_MIN_LIBCURL
+static bool
+http2_usable(void)
+{
+	static int	usable = -1;
+
+	if (usable < 0)
+	{
+		curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+		usable = (v->version_num >= ITG_HTTP2_MIN_LIBCURL &&
+				  (v->features & CURL_VERSION_HTTP2) != 0) ? 1 : 0;
+	}
+	return usable == 1;
+}
+#endif
+
 /* Create the multi handle on first use; curl_global_init ran in _PG_init. */
 static void
 ensure_multi(void)
@@ -334,15 +362,20 @@ itg_http_start(const ItgOptions *opts, const char *method, const char *path_quer
 #endif
 	curl_easy_setopt(req->easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(req->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-#if LIBCURL_VERSION_NUM >= 0x072f00
-	/*
-	 * HTTP/2 when the server offers it over TLS (ALPN), HTTP/1.1 otherwise;
-	 * a request waits to learn whether an open connection can carry it too
-	 * rather than opening another at once.
-	 */
-	curl_easy_setopt(req->easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(req->easy, CURLOPT_PIPEWAIT, 1L);
+#if LIBCURL_VERSION_NUM >= ITG_HTTP2_MIN_LIBCURL
+	if (http2_usable())
+	{
+		/*
+		 * HTTP/2 when the server offers it over TLS (ALPN), HTTP/1.1
+		 * otherwise; a request waits to learn whether an open connection can
+		 * carry it too rather than opening another at once.
+		 */
+		curl_easy_setopt(req->easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
+		curl_easy_setopt(req->easy, CURLOPT_PIPEWAIT, 1L);
+	}
+	else
 #endif
+		curl_easy_setopt(req->easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(req->easy, CURLOPT_WRITEFUNCTION, write_callback);
 	curl_easy_setopt(req->easy, CURLOPT_WRITEDATA, req);
 	curl_easy_setopt(req->easy, CURLOPT_HEADERFUNCTION, header_callback);
