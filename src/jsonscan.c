@@ -376,27 +376,36 @@ skip_digits(Cursor *c, const char **q)
 	return *q < c->end ? STEP_OK : STEP_MORE;
 }
 
-/* Any JSON number, checked against the grammar of RFC 8259. */
+/* The integer part of a number, -?(0|[1-9][0-9]*); *q is left after it. */
 static Step
-skip_number(Cursor *c)
+scan_int_part(Cursor *c, const char **q)
 {
-	const char *q = c->p;
-
-	if (*q == '-')
-		q++;
-	if (q >= c->end)
+	*q = c->p;
+	if (**q == '-')
+		(*q)++;
+	if (*q >= c->end)
 		return STEP_MORE;
-	if (*q == '0')
-		q++;
-	else if (*q >= '1' && *q <= '9')
+	if (**q == '0')
+		(*q)++;
+	else if (**q >= '1' && **q <= '9')
 	{
-		if (skip_digits(c, &q) != STEP_OK)
+		if (skip_digits(c, q) != STEP_OK)
 			return STEP_MORE;
 	}
 	else
 		return STEP_BAIL;
-	if (q >= c->end)
-		return STEP_MORE;
+	return *q < c->end ? STEP_OK : STEP_MORE;
+}
+
+/* Any JSON number, checked against the grammar of RFC 8259. */
+static Step
+skip_number(Cursor *c)
+{
+	const char *q;
+	Step		r;
+
+	if ((r = scan_int_part(c, &q)) != STEP_OK)
+		return r;
 	if (*q == '.')
 	{
 		q++;
@@ -433,30 +442,14 @@ skip_number(Cursor *c)
 static Step
 scan_int(Cursor *c, const char **start, size_t *len)
 {
-	const char *q = c->p;
-	const char *digits;
+	const char *digits = c->p + (*c->p == '-');
+	const char *q;
+	Step		r;
 
-	if (*q == '-')
-		q++;
-	digits = q;
-	if (q >= c->end)
-		return STEP_MORE;
-	if (*q == '0')
-	{
-		if (q != c->p)
-			return STEP_BAIL;	/* -0 */
-		q++;
-	}
-	else if (*q >= '1' && *q <= '9')
-	{
-		if (skip_digits(c, &q) != STEP_OK)
-			return STEP_MORE;
-	}
-	else
-		return STEP_BAIL;
-	if (q >= c->end)
-		return STEP_MORE;
-	if (*q == '.' || *q == 'e' || *q == 'E' || q - digits > SCAN_MAX_INT_DIGITS)
+	if ((r = scan_int_part(c, &q)) != STEP_OK)
+		return r;
+	if ((*c->p == '-' && *digits == '0') ||		/* -0 */
+		*q == '.' || *q == 'e' || *q == 'E' || q - digits > SCAN_MAX_INT_DIGITS)
 		return STEP_BAIL;
 	*start = c->p;
 	*len = (size_t) (q - c->p);
@@ -784,24 +777,9 @@ scan_attributes(ItgScan *s, Cursor *c, ScanValue *vals)
 static Step
 scan_id(ItgScan *s, Cursor *c, ScanValue *id)
 {
-	const char *raw;
-	size_t		len;
-	bool		escaped;
-	Step		r;
-
-	if (*c->p == '"')
-	{
-		if ((r = scan_string(c, &raw, &len, &escaped)) != STEP_OK)
-			return r;
-		id->kind = ITG_JSON_STRING;
-		return decode_string(s, raw, len, escaped, id);
-	}
-	if (*c->p != '-' && !is_digit(*c->p))
-		return STEP_BAIL;
-	if ((r = scan_int(c, &raw, &len)) != STEP_OK)
-		return r;
-	id->kind = ITG_JSON_INT;
-	return append_text(s, raw, len, id) ? STEP_OK : STEP_BAIL;
+	if (*c->p != '"' && *c->p != '-' && !is_digit(*c->p))
+		return STEP_BAIL;		/* json-c's error message says what is wrong */
+	return scan_scalar(s, c, id);
 }
 
 /*
