@@ -80,7 +80,8 @@ SELECT id, alert, updated_at FROM :o WHERE id = 5;
 SELECT * FROM sim_requests();
 
 -- With RETURNING, or a condition the API cannot answer exactly, the
--- rows are read first and each is PATCHed.
+-- rows are read first and each is PATCHed.  (Long quick-notes of rows that
+-- fail id < 40 are not read again: those rows are not updated.)
 EXPLAIN (VERBOSE, COSTS OFF)
 UPDATE :o SET description = 'Checked' WHERE organization_status_id = 4 AND id < 40;
 UPDATE :o SET description = 'Checked' WHERE organization_status_id = 4 AND id < 40

@@ -260,6 +260,21 @@ itg_converter_slot_of(ItgConverter *conv, AttrNumber attnum)
 	return -1;
 }
 
+/*
+ * itg_converter_may_be_cut: can a list response cut this column's value (a
+ * truncated attribute, or the whole attributes object that holds one)?
+ */
+bool
+itg_converter_may_be_cut(ItgConverter *conv, AttrNumber attnum)
+{
+	for (int i = 0; i < conv->nconv; i++)
+		if (conv->conv[i].col->attnum == attnum)
+			return conv->conv[i].col->kind == ITG_COLKIND_ALL ||
+				(conv->conv[i].col->def != NULL &&
+				 (conv->conv[i].col->def->flags & ITG_COL_TRUNCATED) != 0);
+	return false;
+}
+
 /* itg_converter_truncated_slots: parser slots holding values lists cut. */
 const int *
 itg_converter_truncated_slots(ItgConverter *conv, int *nslots)

@@ -30,6 +30,8 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -68,6 +70,8 @@ typedef struct ItgScanState
 	int			sort_slot;		/* parser slot of a timestamp sort key, or -1 */
 	ExprState  *count_quals;	/* count mode: conditions, for the sample row */
 	TupleTableSlot *count_slot; /* count mode: the sample row */
+	ExprState  *reread_quals;	/* conditions a record must pass to be re-read */
+	TupleTableSlot *reread_slot;	/* the record being considered for a re-read */
 	List	   *lookup_cache;	/* names already resolved to ids */
 	bool		skip_ranges;	/* the API refused a date range: filter locally */
 
@@ -115,6 +119,10 @@ _PG_init(void)
 }
 
 /* ---------- execution ---------- */
+
+static void init_reread_quals(ItgScanState *ss, ForeignScan *fsplan, ForeignScanState *node);
+static bool record_passes(ItgScanState *ss, const ItgRecord *rec, ExprState *quals,
+						  TupleTableSlot *slot);
 
 static void
 release_inflight(ItgScanState *ss)
@@ -211,8 +219,12 @@ itgBeginForeignScan(ForeignScanState *node, int eflags)
 		List	   *quals = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_COUNT_QUALS);
 
 		ss->count_quals = ExecInitQual(quals, (PlanState *) node);
-		ss->count_slot = MakeSingleTupleTableSlot(RelationGetDescr(ss->rel), &TTSOpsVirtual);
+		/* The scan slot's kind: the quals were compiled for it. */
+		ss->count_slot = MakeSingleTupleTableSlot(RelationGetDescr(ss->rel),
+												  node->ss.ss_ScanTupleSlot->tts_ops);
 	}
+	else if (ss->ntruncated > 0 && ss->opts->refetch_truncated)
+		init_reread_quals(ss, fsplan, node);
 	ss->param_exprs = fsplan->fdw_exprs;
 	ss->param_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 
@@ -409,6 +421,45 @@ check_order(ItgScanState *ss, ItgHttpRequest *req)
 	}
 }
 
+/*
+ * init_reread_quals
+ *		Of the conditions checked here, those that read no value a list may
+ *		cut (and are safe to evaluate twice): a record that fails them is
+ *		dropped by the executor anyway, so it is not worth a request to read
+ *		it again in full.
+ */
+static void
+init_reread_quals(ItgScanState *ss, ForeignScan *fsplan, ForeignScanState *node)
+{
+	List	   *usable = NIL;
+	ListCell   *lc;
+
+	foreach(lc, fsplan->scan.plan.qual)
+	{
+		Node	   *qual = (Node *) lfirst(lc);
+		Bitmapset  *attrs = NULL;
+		int			x = -1;
+		bool		ok = !contain_volatile_functions(qual) && !contain_subplans(qual);
+
+		pull_varattnos(qual, fsplan->scan.scanrelid, &attrs);
+		while (ok && (x = bms_next_member(attrs, x)) >= 0)
+		{
+			AttrNumber	attno = x + FirstLowInvalidHeapAttributeNumber;
+
+			/* A whole-row reference or a value that may be cut: not usable. */
+			if (attno <= 0 || itg_converter_may_be_cut(ss->conv, attno))
+				ok = false;
+		}
+		if (ok)
+			usable = lappend(usable, qual);
+	}
+	if (usable == NIL)
+		return;
+	ss->reread_quals = ExecInitQual(usable, (PlanState *) node);
+	ss->reread_slot = MakeSingleTupleTableSlot(RelationGetDescr(ss->rel),
+											   node->ss.ss_ScanTupleSlot->tts_ops);
+}
+
 /* Might this record's value in a truncated slot have been cut? */
 static bool
 maybe_truncated(ItgScanState *ss, const ItgRecord *rec)
@@ -442,7 +493,9 @@ complete_truncated_values(ItgScanState *ss)
 	int			window = Max(ss->opts->max_concurrency, 1);
 
 	for (int i = 0; i < n; i++)
-		if (maybe_truncated(ss, &ss->page.records[i]))
+		if (maybe_truncated(ss, &ss->page.records[i]) &&
+			(ss->reread_quals == NULL ||
+			 record_passes(ss, &ss->page.records[i], ss->reread_quals, ss->reread_slot)))
 		{
 			if (reqs == NULL)
 			{
@@ -720,18 +773,18 @@ next_page_internal(ItgScanState *ss)
 	}
 }
 
-/* Does a record satisfy the count's conditions (checked locally)? */
+/* Does a record, as the list gave it, satisfy these conditions? */
 static bool
-record_passes(ItgScanState *ss, const ItgRecord *rec)
+record_passes(ItgScanState *ss, const ItgRecord *rec, ExprState *quals,
+			  TupleTableSlot *slot)
 {
 	ExprContext *econtext = ss->node->ss.ps.ps_ExprContext;
-	TupleTableSlot *slot = ss->count_slot;
 
 	ExecClearTuple(slot);
 	itg_converter_fill(ss->conv, rec, slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
 	econtext->ecxt_scantuple = slot;
-	return ExecQual(ss->count_quals, econtext);
+	return ExecQual(quals, econtext);
 }
 
 /*
@@ -757,7 +810,7 @@ count_rows(ItgScanState *ss)
 		return 0;
 	old = MemoryContextSwitchTo(ss->temp_cxt);
 	trusted = ss->total_count >= 0 && list_length(ss->queries) == 1 &&
-		record_passes(ss, &ss->page.records[0]);
+		record_passes(ss, &ss->page.records[0], ss->count_quals, ss->count_slot);
 	MemoryContextSwitchTo(old);
 	if (trusted)
 		return ss->total_count;
@@ -773,7 +826,8 @@ count_rows(ItgScanState *ss)
 			break;
 		MemoryContextReset(ss->temp_cxt);
 		old = MemoryContextSwitchTo(ss->temp_cxt);
-		if (record_passes(ss, &ss->page.records[ss->next_record]))
+		if (record_passes(ss, &ss->page.records[ss->next_record], ss->count_quals,
+						  ss->count_slot))
 			total++;
 		MemoryContextSwitchTo(old);
 		ss->next_record++;
@@ -891,6 +945,8 @@ itgEndForeignScan(ForeignScanState *node)
 	release_inflight(ss);
 	if (ss->count_slot)
 		ExecDropSingleTupleTableSlot(ss->count_slot);
+	if (ss->reread_slot)
+		ExecDropSingleTupleTableSlot(ss->reread_slot);
 	if (ss->own_rel)
 		table_close(ss->rel, NoLock);
 	MemoryContextDelete(ss->batch_cxt);

@@ -161,6 +161,7 @@ extern ItgConverter *itg_converter_create(Relation rel, ItgColumns *cols,
 extern const char *const *itg_converter_attr_names(ItgConverter *conv, int *nattrs);
 extern const int *itg_converter_truncated_slots(ItgConverter *conv, int *nslots);
 extern int	itg_converter_slot_of(ItgConverter *conv, AttrNumber attnum);
+extern bool itg_converter_may_be_cut(ItgConverter *conv, AttrNumber attnum);
 extern void itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
 							   Datum *values, bool *nulls);
 extern void *itg_palloc_alloc(void *ctx, size_t size);
