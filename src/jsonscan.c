@@ -93,7 +93,6 @@ struct ItgScan
 	bool		seen_data;
 	bool		seen_meta;
 	int64_t		meta[4];		/* current-page, next-page, total-pages, total-count */
-	bool		meta_object;
 
 	/* what was copied out */
 	size_t		nrecords;
@@ -909,7 +908,6 @@ scan_meta(ItgScan *s, Cursor *c)
 	else
 		c->p++;
 	memcpy(s->meta, meta, sizeof(meta));
-	s->meta_object = true;
 	return STEP_OK;
 }
 
@@ -961,6 +959,20 @@ scan_top_member(ItgScan *s, Cursor *c)
 
 /* ---------- the scanner ---------- */
 
+/* After a member or record: ',' leads to state next, close to state closed. */
+static Step
+step_after_value(ItgScan *s, Cursor *c, char close, ScanState next, ScanState closed)
+{
+	if (*c->p == ',')
+		s->state = next;
+	else if (*c->p == close)
+		s->state = closed;
+	else
+		return STEP_BAIL;
+	c->p++;
+	return STEP_OK;
+}
+
 ItgScan *
 itg_scan_new(const char *const *attr_names, int nattrs, bool single_object)
 {
@@ -1004,7 +1016,7 @@ itg_scan_reset(ItgScan *s)
 	s->state = ST_TOP_OPEN;
 	s->pos = 0;
 	s->retry_at = 0;
-	s->seen_data = s->seen_meta = s->meta_object = false;
+	s->seen_data = s->seen_meta = false;
 	for (int k = 0; k < 4; k++)
 		s->meta[k] = -1;
 	for (int k = 0; k < SCAN_HINTS; k++)
@@ -1100,13 +1112,7 @@ itg_scan_advance(ItgScan *s, const char *body, size_t len, bool complete)
 					r = *c.p == '"' ? scan_top_member(s, &c) : STEP_BAIL;
 					break;
 				case ST_TOP_AFTER_VALUE:
-					if (*c.p == ',')
-						s->state = ST_TOP_MEMBER;
-					else if (*c.p == '}')
-						s->state = ST_END;
-					else
-						r = STEP_BAIL;
-					c.p++;
+					r = step_after_value(s, &c, '}', ST_TOP_MEMBER, ST_END);
 					break;
 				case ST_DATA_FIRST:
 					if (*c.p == ']')
@@ -1123,13 +1129,7 @@ itg_scan_advance(ItgScan *s, const char *body, size_t len, bool complete)
 						s->state = ST_DATA_AFTER;
 					break;
 				case ST_DATA_AFTER:
-					if (*c.p == ',')
-						s->state = ST_DATA_NEXT;
-					else if (*c.p == ']')
-						s->state = ST_TOP_AFTER_VALUE;
-					else
-						r = STEP_BAIL;
-					c.p++;
+					r = step_after_value(s, &c, ']', ST_DATA_NEXT, ST_TOP_AFTER_VALUE);
 					break;
 				default:		/* ST_END: text after the document */
 					r = STEP_BAIL;
@@ -1199,7 +1199,7 @@ itg_scan_page(ItgScan *s, ItgAllocFn alloc, void *alloc_ctx, ItgPage *page,
 	page->scanned = true;
 	page->nrecords = (int) n;
 	page->records = (s->single && n == 0) ? NULL : records;
-	if (s->meta_object)
+	if (s->seen_meta)
 	{
 		page->current_page = s->meta[0];
 		page->next_page = s->meta[1];
