@@ -41,8 +41,11 @@ itg_install_deps() {
 }
 
 itg_pg_bindir() { "$(itg_pg_config)" --bindir; }
+# ITG_PG_CONFIG names another pg_config (a private or relocated installation).
 itg_pg_config() {
-	if [ -x "/usr/lib/postgresql/$ITG_PG_MAJOR/bin/pg_config" ]; then
+	if [ -n "${ITG_PG_CONFIG:-}" ]; then
+		echo "$ITG_PG_CONFIG"
+	elif [ -x "/usr/lib/postgresql/$ITG_PG_MAJOR/bin/pg_config" ]; then
 		echo "/usr/lib/postgresql/$ITG_PG_MAJOR/bin/pg_config"
 	else
 		command -v pg_config
