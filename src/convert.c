@@ -524,17 +524,15 @@ convert_value(ItgColumnConv *cc, const ItgValue *v, bool *isnull)
 }
 
 /*
- * itg_converter_fill
- *		Fill values/nulls (sized to the tuple descriptor) from one record.
- *		Columns not in use are NULL.
+ * fill_columns
+ *		Convert the columns ccs[0..n-1] of one record into values/nulls, with
+ *		an error context naming the column, the table and the record.
  */
-void
-itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
-				   Datum *values, bool *nulls)
+static void
+fill_columns(ItgConverter *conv, const ItgRecord *rec, ItgColumnConv *ccs, int n,
+			 Datum *values, bool *nulls)
 {
 	ErrorContextCallback errcb;
-
-	memset(nulls, true, sizeof(bool) * conv->columns->natts);
 
 	conv->current_record = rec;
 	errcb.callback = conversion_error_callback;
@@ -542,9 +540,9 @@ itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
 
-	for (int i = 0; i < conv->nconv; i++)
+	for (int i = 0; i < n; i++)
 	{
-		ItgColumnConv *cc = &conv->conv[i];
+		ItgColumnConv *cc = &ccs[i];
 		int			idx = cc->col->attnum - 1;
 
 		conv->current_column = cc;
@@ -563,6 +561,51 @@ itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
 
 	conv->current_column = NULL;
 	error_context_stack = errcb.previous;
+}
+
+/*
+ * itg_converter_value_text
+ *		One column of a record, converted to the column's type and printed by
+ *		the type's output function (its canonical text: "7" for an id sent
+ *		as "007"), or NULL when the value is NULL.  The column must be in use.
+ */
+char *
+itg_converter_value_text(ItgConverter *conv, const ItgRecord *rec, AttrNumber attnum)
+{
+	Datum	   *values = palloc(sizeof(Datum) * Max(conv->columns->natts, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(conv->columns->natts, 1));
+	Oid			outfunc;
+	bool		varlena;
+	char	   *text = NULL;
+	int			i;
+
+	for (i = 0; i < conv->nconv; i++)
+		if (conv->conv[i].col->attnum == attnum)
+			break;
+	if (i == conv->nconv)
+		elog(ERROR, "column %d is not converted by this scan", attnum);
+	fill_columns(conv, rec, &conv->conv[i], 1, values, nulls);
+	if (!nulls[attnum - 1])
+	{
+		getTypeOutputInfo(conv->conv[i].col->type_oid, &outfunc, &varlena);
+		text = OidOutputFunctionCall(outfunc, values[attnum - 1]);
+	}
+	pfree(values);
+	pfree(nulls);
+	return text;
+}
+
+/*
+ * itg_converter_fill
+ *		Fill values/nulls (sized to the tuple descriptor) from one record.
+ *		Columns not in use are NULL.
+ */
+void
+itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
+				   Datum *values, bool *nulls)
+{
+	memset(nulls, true, sizeof(bool) * conv->columns->natts);
+	fill_columns(conv, rec, conv->conv, conv->nconv, values, nulls);
 }
 
 /* itg_convert_text: one text value through a type's input function. */

@@ -641,34 +641,114 @@ dedupe_strings(List *values)
 	return out;
 }
 
+/* One filter parameter of a request, before the query string is put together. */
+typedef struct FilterParam
+{
+	char	   *text;			/* "filter[key]=v1,v2" (values encoded) */
+	const char *key;			/* for a list that may be split */
+	List	   *values;			/* its values, unescaped (the type's output) */
+	List	   *escaped;		/* its values as sent: commas escaped */
+	AttrNumber	attno;			/* the column it filters */
+	bool		list;			/* an IN or NOT IN list (may be left out) */
+	bool		splittable;		/* an IN list a scan can check record by record */
+	bool		exact;			/* the API matches it exactly */
+} FilterParam;
+
+/* "filter[prefix][key]=" then the encoded values, comma-separated. */
+static char *
+param_text(const char *prefix, const char *key, List *escaped)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "filter%s[%s]=", prefix, key);
+	foreach(lc, escaped)
+	{
+		if (lc != list_head(escaped))
+			appendStringInfoChar(&buf, ',');
+		itg_append_encoded(&buf, lfirst(lc));
+	}
+	return buf.data;
+}
+
+static int
+cmp_cstring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* A request whose records are accepted only when column attno is in values. */
+static ItgRequestPart *
+make_part(const char *filters, AttrNumber attno, List *values)
+{
+	ItgRequestPart *part = palloc0(sizeof(ItgRequestPart));
+	ListCell   *lc;
+
+	part->filters = pstrdup(filters);
+	part->split_attno = attno;
+	if (attno != InvalidAttrNumber)
+	{
+		part->values = palloc(sizeof(char *) * list_length(values));
+		foreach(lc, values)
+			part->values[part->nvalues++] = lfirst(lc);
+		qsort(part->values, part->nvalues, sizeof(char *), cmp_cstring);
+	}
+	return part;
+}
+
+/*
+ * itg_part_accepts
+ *		Did this part of a split request ask for a record whose split column
+ *		has this value (its type's output text)?  Parts of one scan ask for
+ *		disjoint values, so a record is accepted by one part at most.
+ */
+bool
+itg_part_accepts(const ItgRequestPart *part, const char *value_text)
+{
+	if (part->split_attno == InvalidAttrNumber)
+		return true;
+	return bsearch(&value_text, part->values, part->nvalues, sizeof(char *),
+				   cmp_cstring) != NULL;
+}
+
 /*
  * itg_build_requests
- *		The filter part of the request(s) for evaluated filter values.
+ *		The request(s) for evaluated filter values: a list of ItgRequestPart.
  *
- * Returns a list of query strings (without paging); more than one when a
- * long IN list on an exactly-matched column is split into chunks.  Returns
- * NIL with *no_rows when the conditions can match nothing (a NULL value, an
- * empty IN list), so no request need be sent at all.  *show_id is set when a
- * single id is asked for, so GET /resource/:id can be used.
+ * Returns more than one part when the filters do not fit one request of
+ * ITG_MAX_QUERY_LEN characters: one IN list is then split over the parts,
+ * each asking for a disjoint share of its values, and each part accepts only
+ * the records whose value is in its own share (itg_part_accepts).  So even
+ * when IT Glue ignores or loosens that filter, and every part returns every
+ * record, no record comes out of two parts.  Other lists that would make the
+ * requests too long are not sent (they are checked locally like every
+ * condition).  Status and type names resolved to ids are never split: the
+ * scan cannot check those ids on a record.
+ *
+ * Returns NIL with *no_rows when the conditions can match nothing (a NULL
+ * value, an empty IN list), so no request need be sent at all.  *show_id is
+ * set when a single id is asked for, so GET /resource/:id can be used.
  */
 List *
 itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 				   bool skip_ranges, bool *no_rows, char **show_id)
 {
+	FilterParam *params = palloc0(sizeof(FilterParam) * (list_length(items) + 1));
+	int			nparams = 0;
+	FilterParam *split = NULL;	/* the list split over the parts */
+	FilterParam *last = NULL;	/* the list placed last */
 	StringInfoData fixed;
-	List	   *chunk_values = NIL;
-	const char *chunk_key = NULL;
 	List	   *result = NIL;
 	ListCell   *lc;
 	char	   *lower[64] = {0};
 	char	   *upper[64] = {0};
 	const char *range_keys[64] = {0};
 	int			nranges = 0;
-	int			nparams = 0;	/* filter parameters in "fixed" */
+	int			total_len = 0;
 
 	*no_rows = false;
 	*show_id = NULL;
-	initStringInfo(&fixed);
 
 	foreach(lc, items)
 	{
@@ -677,11 +757,12 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 		ItgFilterKind kind = intVal(lsecond(item));
 		ItgFilterValue *v = &values[intVal(lthird(item))];
 		const ItgColumn *col = &cols->cols[intVal(lfourth(item)) - 1];
-		bool		exact_ids = (col->def && (col->def->flags & ITG_COL_FILTER_EXACT)) ||
-			kind == ITG_FK_LOOKUP_IN;
+		bool		lookup = (kind == ITG_FK_LOOKUP_IN || kind == ITG_FK_LOOKUP_EXCLUDE);
 		bool		has_null;
 		List	   *texts;
+		List	   *escaped = NIL;
 		ListCell   *lc2;
+		FilterParam *p;
 
 		/* Names resolved to ids (by the executor) filter like ids. */
 		if (kind == ITG_FK_LOOKUP_IN)
@@ -723,9 +804,6 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 		texts = itg_value_texts(v, &has_null);
 		if (kind == ITG_FK_IN)
 		{
-			List	   *escaped = NIL;
-			bool		skip = false;
-
 			/* "= NULL" and "IN (NULL)" match nothing; NULL elements drop out. */
 			texts = dedupe_strings(texts);
 			if (texts == NIL)
@@ -733,34 +811,14 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 				*no_rows = true;
 				return NIL;
 			}
+			/* A backslash's meaning to the API is undocumented: keep it local. */
 			foreach(lc2, texts)
-			{
-				/* A backslash's meaning to the API is undocumented: keep it local. */
 				if (strchr(lfirst(lc2), '\\') != NULL)
-					skip = true;
-				escaped = lappend(escaped, escape_commas(lfirst(lc2)));
-			}
-			if (skip)
+					break;
+			if (lc2 != NULL)
 				continue;
-			if ((col->def->flags & ITG_COL_ID) && list_length(texts) == 1)
-				*show_id = linitial(texts);
-			if (chunk_values == NIL && exact_ids && list_length(escaped) > 1)
-			{
-				/* The longest exact list may be split; place it last. */
-				chunk_values = escaped;
-				chunk_key = key;
-				continue;
-			}
-			append_key(&fixed, "", key);
-			nparams++;
-			foreach(lc2, escaped)
-			{
-				if (lc2 != list_head(escaped))
-					appendStringInfoChar(&fixed, ',');
-				itg_append_encoded(&fixed, lfirst(lc2));
-			}
 		}
-		else if (kind == ITG_FK_EXCLUDE)
+		else
 		{
 			/* x NOT IN (.., NULL) is never true. */
 			if (has_null)
@@ -771,62 +829,115 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 			if (texts == NIL)
 				continue;
 			texts = dedupe_strings(texts);
-			append_key(&fixed, "[exclude]", key);
-			nparams++;
-			foreach(lc2, texts)
-			{
-				if (lc2 != list_head(texts))
-					appendStringInfoChar(&fixed, ',');
-				itg_append_encoded(&fixed, escape_commas(lfirst(lc2)));
-			}
 		}
+		foreach(lc2, texts)
+			escaped = lappend(escaped, escape_commas(lfirst(lc2)));
+
+		p = &params[nparams++];
+		p->key = key;
+		p->values = texts;
+		p->escaped = escaped;
+		p->attno = col->attnum;
+		p->list = true;
+		p->text = param_text(kind == ITG_FK_EXCLUDE ? "[exclude]" : "", key, escaped);
+		p->splittable = kind == ITG_FK_IN && !lookup && list_length(texts) > 1;
+		p->exact = lookup || (col->def->flags & ITG_COL_FILTER_EXACT) != 0;
+		total_len += strlen(p->text) + 1;
+		if (kind == ITG_FK_IN && (col->def->flags & ITG_COL_ID) && list_length(texts) == 1)
+			*show_id = linitial(texts);
+		/* The first exact list of several values goes last (and is split, if need be). */
+		if (last == NULL && kind == ITG_FK_IN && p->exact && list_length(texts) > 1)
+			last = p;
 	}
+	if (last != NULL && last->splittable)
+		split = last;
 
 	for (int r = 0; r < nranges; r++)
 	{
-		append_key(&fixed, "", range_keys[r]);
-		nparams++;
-		appendStringInfo(&fixed, "%s,%s",
-						 lower[r] ? lower[r] : "*", upper[r] ? upper[r] : "*");
+		FilterParam *p = &params[nparams++];
+
+		p->text = psprintf("filter[%s]=%s,%s", range_keys[r],
+						   lower[r] ? lower[r] : "*", upper[r] ? upper[r] : "*");
+		total_len += strlen(p->text) + 1;
 	}
 
 	/* A show route serves only a lone id condition without other filters. */
-	if (*show_id != NULL && (nparams != 1 || chunk_values != NIL))
+	if (*show_id != NULL && nparams != 1)
 		*show_id = NULL;
 
-	if (chunk_values == NIL)
-		return list_make1(fixed.data);
+	/*
+	 * Too long for one request: split the longest list, and leave out any
+	 * other list that would take more than half of each request.
+	 */
+	if (total_len > ITG_MAX_QUERY_LEN)
+	{
+		int			fixed_len;
+
+		for (int i = 0; i < nparams; i++)
+			if (params[i].splittable &&
+				(split == NULL || strlen(params[i].text) > strlen(split->text)))
+				split = &params[i];
+		fixed_len = total_len - (split ? (int) strlen(split->text) + 1 : 0);
+		while (fixed_len > ITG_MAX_QUERY_LEN / 2)
+		{
+			FilterParam *longest = NULL;
+
+			for (int i = 0; i < nparams; i++)
+				if (params[i].list && &params[i] != split && params[i].text != NULL &&
+					(longest == NULL || strlen(params[i].text) > strlen(longest->text)))
+					longest = &params[i];
+			if (longest == NULL)
+				break;
+			fixed_len -= strlen(longest->text) + 1;
+			longest->text = NULL;
+		}
+	}
+
+	initStringInfo(&fixed);
+	for (int i = 0; i < nparams; i++)
+		if (&params[i] != split && &params[i] != last && params[i].text != NULL)
+			appendStringInfo(&fixed, "%s%s", fixed.len > 0 ? "&" : "", params[i].text);
+	if (last != NULL && last != split && last->text != NULL)
+		appendStringInfo(&fixed, "%s%s", fixed.len > 0 ? "&" : "", last->text);
+
+	if (split == NULL)
+		return list_make1(make_part(fixed.data, InvalidAttrNumber, NIL));
 
 	/* Split the list so that each request stays under the length limit. */
 	{
 		StringInfoData q;
-		int			n = 0;
+		List	   *share = NIL;
+		ListCell   *lv;
 
 		initStringInfo(&q);
-		foreach(lc, chunk_values)
+		forboth(lc, split->escaped, lv, split->values)
 		{
 			StringInfoData one;
 
 			initStringInfo(&one);
 			itg_append_encoded(&one, lfirst(lc));
-			if (n > 0 && q.len + one.len + 3 > ITG_MAX_QUERY_LEN)
+			if (share != NIL && q.len + one.len + 3 > ITG_MAX_QUERY_LEN)
 			{
-				result = lappend(result, q.data);
-				initStringInfo(&q);
-				n = 0;
+				result = lappend(result, make_part(q.data, split->attno, share));
+				resetStringInfo(&q);
+				share = NIL;
 			}
-			if (n == 0)
+			if (share == NIL)
 			{
 				appendStringInfoString(&q, fixed.data);
-				append_key(&q, "", chunk_key);
+				append_key(&q, "", split->key);
 			}
 			else
 				appendStringInfoChar(&q, ',');
 			appendStringInfoString(&q, one.data);
-			n++;
+			share = lappend(share, lfirst(lv));
 		}
-		result = lappend(result, q.data);
+		result = lappend(result, make_part(q.data, split->attno, share));
 	}
+
+	/* One part needs no check: every record it returns was asked for. */
+	if (list_length(result) == 1)
+		((ItgRequestPart *) linitial(result))->split_attno = InvalidAttrNumber;
 	return result;
 }
 
@@ -909,7 +1020,7 @@ itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
 
 	initStringInfo(&buf);
 	if (reqs != NIL)
-		appendStringInfoString(&buf, linitial(reqs));
+		appendStringInfoString(&buf, ((ItgRequestPart *) linitial(reqs))->filters);
 	foreach(lc, deferred)
 	{
 		List	   *item = lfirst(lc);

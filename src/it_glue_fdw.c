@@ -78,7 +78,7 @@ typedef struct ItgScanState
 	/* per pass (reset on rescan) */
 	bool		started;
 	bool		no_rows;
-	List	   *queries;		/* filter strings, one per chunk */
+	List	   *queries;		/* ItgRequestPart, one per request */
 	int			query_index;
 	char	   *show_id;		/* GET /resource/:id */
 	int64		next_page;		/* next page number to request */
@@ -286,6 +286,39 @@ start_pass(ForeignScanState *node, ItgScanState *ss)
 	ss->started = true;
 }
 
+/* The request the pass is reading. */
+static const ItgRequestPart *
+current_part(ItgScanState *ss)
+{
+	return (const ItgRequestPart *) list_nth(ss->queries, ss->query_index);
+}
+
+/*
+ * keep_own_records
+ *		Drop the records of a page that the current part of a split request
+ *		did not ask for.  If IT Glue ignored or loosened the split filter,
+ *		every part may return them; the part that asked for a record's value
+ *		keeps it, so each record comes out once whatever the API did.
+ */
+static void
+keep_own_records(ItgScanState *ss)
+{
+	const ItgRequestPart *part = current_part(ss);
+	int			kept = 0;
+
+	if (part->split_attno == InvalidAttrNumber)
+		return;
+	for (int i = 0; i < ss->page.nrecords; i++)
+	{
+		const ItgRecord *rec = &ss->page.records[i];
+		char	   *text = itg_converter_value_text(ss->conv, rec, part->split_attno);
+
+		if (text != NULL && itg_part_accepts(part, text))
+			ss->page.records[kept++] = *rec;
+	}
+	ss->page.nrecords = kept;
+}
+
 /* The request text for a page of the current query. */
 static char *
 page_request(ItgScanState *ss, int64 page_number)
@@ -300,7 +333,7 @@ page_request(ItgScanState *ss, int64 page_number)
 		return buf.data;
 	}
 	return itg_page_query(ss->opts->resource->path,
-						  list_nth(ss->queries, ss->query_index),
+						  current_part(ss)->filters,
 						  page_number, ss->page_size, ss->sort);
 }
 
@@ -710,6 +743,8 @@ take_page(ItgScanState *ss)
 			sizeof(ss->inflight_page[0]) * ss->ninflight);
 	if (ss->query_exhausted)
 		release_inflight(ss);
+	if (ss->show_id == NULL)
+		keep_own_records(ss);
 	if (ss->show_id == NULL && ss->ntruncated > 0 && ss->opts->refetch_truncated)
 		complete_truncated_values(ss);
 	ss->pages++;

@@ -162,6 +162,8 @@ extern const char *const *itg_converter_attr_names(ItgConverter *conv, int *natt
 extern const int *itg_converter_truncated_slots(ItgConverter *conv, int *nslots);
 extern int	itg_converter_slot_of(ItgConverter *conv, AttrNumber attnum);
 extern bool itg_converter_may_be_cut(ItgConverter *conv, AttrNumber attnum);
+extern char *itg_converter_value_text(ItgConverter *conv, const ItgRecord *rec,
+									  AttrNumber attnum);
 extern void itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
 							   Datum *values, bool *nulls);
 extern void *itg_palloc_alloc(void *ctx, size_t size);
@@ -251,11 +253,25 @@ typedef struct ItgFilterValue
 	Oid			type;
 } ItgFilterValue;
 
+/*
+ * One request of a scan.  When a long IN list is split over several
+ * requests, each part asks for a disjoint share of the list's values and
+ * accepts only the records whose value of that column is in its share.
+ */
+typedef struct ItgRequestPart
+{
+	char	   *filters;		/* filter parameters of the query string */
+	AttrNumber	split_attno;	/* column whose list is split, or 0 */
+	int			nvalues;		/* this part's share of that list ... */
+	char	  **values;			/* ... as the column type's output, sorted */
+} ItgRequestPart;
+
 extern List *itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols,
 									 List *conds, List **exprs, bool *all_exact);
 extern List *itg_build_requests(ItgColumns *cols, List *items,
 								ItgFilterValue *values, bool skip_ranges,
 								bool *no_rows, char **show_id);
+extern bool itg_part_accepts(const ItgRequestPart *part, const char *value_text);
 extern char *itg_explain_request(const ItgResource *res, ItgColumns *cols,
 								 List *items, List *exprs, int page_size,
 								 const char *sort);

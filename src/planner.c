@@ -135,7 +135,7 @@ remote_count(ItgRelInfo *info)
 	if (no_rows)
 		return 0;
 	itg_get_page(info->opts,
-				 itg_page_query(info->opts->resource->path, queries ? linitial(queries) : "",
+				 itg_page_query(info->opts->resource->path, queries ? ((ItgRequestPart *) linitial(queries))->filters : "",
 								1, 1, info->opts->resource->default_sort),
 				 NULL, 0, "could not estimate the size of an IT Glue table", NULL, &page);
 	if (page.total_count < 0)
@@ -488,6 +488,7 @@ itgGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
 	Index		scan_relid;
 	List	   *fdw_scan_tlist = NIL;
 	List	   *count_quals = NIL;
+	ListCell   *lc;
 
 	if (mode == ITG_SCAN_COUNT)
 	{
@@ -513,6 +514,17 @@ itgGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
 		if (sort_attno != InvalidAttrNumber)
 			attrs_used = bms_add_member(attrs_used,
 										sort_attno - FirstLowInvalidHeapAttributeNumber);
+	}
+
+	/* A long IN list may be split: each part checks the column's value. */
+	foreach(lc, items)
+	{
+		List	   *item = lfirst(lc);
+
+		if (intVal(lsecond(item)) == ITG_FK_IN &&
+			type_is_array(exprType(list_nth(exprs, intVal(lthird(item))))))
+			attrs_used = bms_add_member(attrs_used,
+										intVal(lfourth(item)) - FirstLowInvalidHeapAttributeNumber);
 	}
 
 	while ((x = bms_next_member(attrs_used, x)) >= 0)
