@@ -20,6 +20,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+#include <errno.h>
 
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -405,6 +407,34 @@ bad_page(ItgScanState *ss, ItgHttpRequest *req, const char *problem)
 }
 
 /*
+ * check_ids
+ *		The scan orders, pages and re-reads records by id, a bigint: an
+ *		integer id beyond 64 bits is an error naming the record, whether or
+ *		not the query reads the id.  (Other odd ids are reported by the id
+ *		column's conversion, when it is read.)
+ */
+static void
+check_ids(ItgScanState *ss)
+{
+	for (int i = 0; i < ss->page.nrecords; i++)
+	{
+		const char *id = ss->page.records[i].id;
+		const char *digits = id + (id[0] == '-');
+		char	   *end;
+
+		if (!isdigit((unsigned char) *digits))
+			continue;
+		errno = 0;
+		(void) strtoll(id, &end, 10);
+		if (errno == ERANGE && *end == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("IT Glue %s id %s is out of range for type bigint",
+							ss->opts->resource->singular, id)));
+	}
+}
+
+/*
  * check_order
  *		Offset paging is only safe when the API returns rows in the order
  *		asked for; so is a sort pushed for ORDER BY.  Check it row by row:
@@ -693,6 +723,8 @@ take_page(ItgScanState *ss)
 		ereport(DEBUG1,
 				(errmsg_internal("IT Glue page " INT64_FORMAT " was read with json-c: the fast scanner does not take its shape",
 								 page_number)));
+
+	check_ids(ss);
 
 	/* Sanity of paging: ids rise (sort=id), and totals do not shrink. */
 	if (ss->show_id == NULL)

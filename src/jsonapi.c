@@ -137,7 +137,8 @@ invalid_utf8_at(const unsigned char *s, size_t len)
  *		Neither may pass: the first is not JSON, the second would hand on a
  *		different number.  (Integers that are exactly INT64_MIN or UINT64_MAX
  *		cannot be told from clamped ones and are refused too.)  A page checks
- *		the values it hands on, as they are copied out; error bodies and
+ *		the values it hands on, as they are copied out (its long integers
+ *		never reach json-c as integers: see mark_numbers); error bodies and
  *		request-body values are checked whole.
  */
 static bool
@@ -523,18 +524,261 @@ parse_json(const char *body, size_t len, json_object **root, bool check_all_numb
 	return ok;
 }
 
-/* JSON text of a value, plain and compact, copied out. */
+/* ---------- numbers json-c would not give back as sent ---------- */
+
+/*
+ * json-c turns an integer beyond 64 bits into the nearest 64-bit limit and
+ * "-0" into 0, but keeps the exact text of every number with a fraction or
+ * an exponent.  So before json-c reads a page that has such integers, each
+ * is sent to it with the exponent "E-0" added (the same number, now kept as
+ * text), and the text is taken back when the value is copied out.  To keep
+ * that reversible, a number sent with an exponent of "E-" and zeros only
+ * gets one zero more, which is taken off again.  The fast scanner hands on
+ * every number's text as it is, so both readers give the same values.
+ */
+#define INT_DIGITS_JSONC_KEEPS 18
+
+static bool
+is_number_char(char ch)
+{
+	return (ch >= '0' && ch <= '9') || ch == '.' || ch == 'e' || ch == 'E' ||
+		ch == '+' || ch == '-';
+}
+
+/* What marking adds to one number token: "E-0", "0", or nothing. */
+static const char *
+number_mark(const char *t, size_t n)
+{
+	const char *e = NULL;
+	bool		fraction = false;
+	size_t		k;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		if (t[i] == '.')
+			fraction = true;
+		else if (t[i] == 'e' || t[i] == 'E')
+			e = t + i;
+	}
+	if (e == NULL && !fraction)
+	{
+		size_t		digits = n - (t[0] == '-');
+
+		return (digits > INT_DIGITS_JSONC_KEEPS || (n == 2 && t[0] == '-' && t[1] == '0')) ?
+			"E-0" : "";
+	}
+	if (e == NULL || *e != 'E' || e + 2 >= t + n || e[1] != '-')
+		return "";
+	for (k = 2; e + k < t + n; k++)
+		if (e[k] != '0')
+			return "";
+	return "0";
+}
+
+/*
+ * unmark_number
+ *		The length of a number's text as sent, given its marked text: an
+ *		integer marked "E-0" loses it (*was_int is set), a marked exponent of
+ *		zeros loses a zero; anything else is unchanged.
+ */
+static size_t
+unmark_number(const char *t, size_t n, bool *was_int)
+{
+	const char *e = NULL;
+	size_t		k;
+
+	*was_int = false;
+	for (size_t i = 0; i < n; i++)
+		if (t[i] == 'E' || t[i] == 'e')
+			e = t + i;
+	if (e == NULL || *e != 'E' || e + 2 >= t + n || e[1] != '-')
+		return n;
+	for (k = 2; e + k < t + n; k++)
+		if (e[k] != '0')
+			return n;
+	if (k == 3)
+	{
+		*was_int = true;
+		return (size_t) (e - t);
+	}
+	return n - 1;
+}
+
+/*
+ * mark_numbers
+ *		A copy of a (valid JSON) body with its numbers marked, in malloc'd
+ *		*out; *out is NULL when no number needed it.  False when out of memory.
+ */
+static bool
+mark_numbers(const char *body, size_t len, char **out, size_t *out_len)
+{
+	size_t		extra = 0;
+
+	*out = NULL;
+	for (int pass = 0; pass < 2; pass++)
+	{
+		size_t		o = 0;
+		size_t		i = 0;
+
+		if (pass == 1)
+		{
+			if (extra == 0)
+				return true;
+			*out = malloc(len + extra + 1);
+			if (*out == NULL)
+				return false;
+		}
+		while (i < len)
+		{
+			size_t		start = i;
+			const char *mark = "";
+
+			if (body[i] == '"')
+			{
+				for (i++; i < len && body[i] != '"'; i++)
+					if (body[i] == '\\')
+						i++;
+				i++;
+			}
+			else if (body[i] == '-' || (body[i] >= '0' && body[i] <= '9'))
+			{
+				while (i < len && is_number_char(body[i]))
+					i++;
+				mark = number_mark(body + start, i - start);
+			}
+			else
+				i++;
+			if (i > len)
+				i = len;
+			if (pass == 0)
+				extra += strlen(mark);
+			else
+			{
+				memcpy(*out + o, body + start, i - start);
+				o += i - start;
+				memcpy(*out + o, mark, strlen(mark));
+				o += strlen(mark);
+			}
+		}
+		if (pass == 1)
+		{
+			(*out)[o] = '\0';
+			*out_len = o;
+		}
+	}
+	return true;
+}
+
+/*
+ * unmark_json_text
+ *		JSON text json-c printed from a marked document, with every number
+ *		as it was sent (in place: it only gets shorter).
+ */
+static void
+unmark_json_text(char *text, size_t *len)
+{
+	size_t		i = 0;
+	size_t		o = 0;
+	size_t		n = *len;
+
+	while (i < n)
+	{
+		size_t		start = i;
+
+		if (text[i] == '"')
+		{
+			for (i++; i < n && text[i] != '"'; i++)
+				if (text[i] == '\\')
+					i++;
+			i = i < n ? i + 1 : n;
+		}
+		else if (text[i] == '-' || (text[i] >= '0' && text[i] <= '9'))
+		{
+			bool		was_int;
+			size_t		keep;
+
+			while (i < n && is_number_char(text[i]))
+				i++;
+			keep = unmark_number(text + start, i - start, &was_int);
+			memmove(text + o, text + start, keep);
+			o += keep;
+			continue;
+		}
+		else
+			i++;
+		memmove(text + o, text + start, i - start);
+		o += i - start;
+	}
+	text[o] = '\0';
+	*len = o;
+}
+
+/*
+ * reread_marked
+ *		When the body has numbers json-c would change, parse it again with
+ *		them marked, replacing *root (json-c has accepted the body already,
+ *		so it parses again; errors keep the original's byte offsets).
+ *		*marked tells whether the values must be unmarked.
+ */
+static bool
+reread_marked(const char *body, size_t len, json_object **root, bool *marked,
+			  char *errbuf, size_t errlen)
+{
+	char	   *copy;
+	size_t		copy_len = 0;
+	json_tokener *tok;
+	json_object *again;
+
+	*marked = false;
+	if (!mark_numbers(body, len, &copy, &copy_len))
+		goto oom;
+	if (copy == NULL)
+		return true;
+	tok = json_tokener_new_ex(ITG_JSON_MAX_DEPTH);
+	if (tok == NULL)
+	{
+		free(copy);
+		goto oom;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	again = json_tokener_parse_ex(tok, copy, (int) copy_len);
+	if (json_tokener_get_error(tok) == json_tokener_continue)
+		again = json_tokener_parse_ex(tok, "", 1);
+	if (json_tokener_get_error(tok) != json_tokener_success)
+	{
+		/* Only a failed allocation can make json-c refuse the copy. */
+		json_tokener_free(tok);
+		free(copy);
+		goto oom;
+	}
+	json_tokener_free(tok);
+	free(copy);
+	json_object_put(*root);
+	*root = again;
+	*marked = true;
+	return true;
+
+oom:
+	set_error(errbuf, errlen, "out of memory while reading the response");
+	return false;
+}
+
+/* JSON text of a value, plain and compact, copied out (numbers as sent). */
 static char *
-copy_json_text(json_object *obj, ItgAllocFn alloc, void *alloc_ctx, size_t *len)
+copy_json_text(json_object *obj, bool marked, ItgAllocFn alloc, void *alloc_ctx,
+			   size_t *len)
 {
 	size_t		n;
 	const char *s = json_object_to_json_string_length(obj,
 													  JSON_C_TO_STRING_PLAIN |
 													  JSON_C_TO_STRING_NOSLASHESCAPE,
 													  &n);
+	char	   *copy = copy_text(alloc, alloc_ctx, s, n);
 
+	if (copy != NULL && marked)
+		unmark_json_text(copy, &n);
 	*len = n;
-	return copy_text(alloc, alloc_ctx, s, n);
+	return copy;
 }
 
 /*
@@ -543,7 +787,7 @@ copy_json_text(json_object *obj, ItgAllocFn alloc, void *alloc_ctx, size_t *len)
  *		failure or a string with an embedded NUL (which no text type holds).
  */
 static bool
-extract_value(json_object *v, ItgValue *out, ItgAllocFn alloc, void *alloc_ctx,
+extract_value(json_object *v, bool marked, ItgValue *out, ItgAllocFn alloc, void *alloc_ctx,
 			  bool *has_nul, char *errbuf, size_t errlen, bool *bad_number)
 {
 	*has_nul = false;
@@ -575,20 +819,14 @@ extract_value(json_object *v, ItgValue *out, ItgAllocFn alloc, void *alloc_ctx,
 			return out->text != NULL;
 		case json_type_int:
 			{
-				/* Formatted here: json-c would build a print buffer per value. */
+				/*
+				 * Formatted here: json-c would build a print buffer per value.
+				 * A page's integers have at most 18 digits here (longer ones
+				 * are marked, see mark_numbers), so this is their text.
+				 */
 				char		buf[32];
-				int64_t		i = json_object_get_int64(v);
-				int			n;
-
-				if (!check_numbers(v, errbuf, errlen))
-				{
-					*bad_number = true;
-					return false;
-				}
-				n = (i == INT64_MAX) ?
-					/* json-c keeps values above INT64_MAX as unsigned */
-					snprintf(buf, sizeof(buf), "%" PRIu64, json_object_get_uint64(v)) :
-					snprintf(buf, sizeof(buf), "%" PRId64, i);
+				int			n = snprintf(buf, sizeof(buf), "%" PRId64,
+										 json_object_get_int64(v));
 
 				out->kind = ITG_JSON_INT;
 				out->len = (size_t) n;
@@ -596,8 +834,24 @@ extract_value(json_object *v, ItgValue *out, ItgAllocFn alloc, void *alloc_ctx,
 				return out->text != NULL;
 			}
 		case json_type_double:
-			out->kind = ITG_JSON_DOUBLE;
-			break;
+			{
+				/* json-c keeps a double's text as sent (or as marked). */
+				const char *t = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+				size_t		n = strlen(t);
+				bool		was_int = false;
+
+				if (!check_numbers(v, errbuf, errlen))
+				{
+					*bad_number = true;
+					return false;
+				}
+				if (marked)
+					n = unmark_number(t, n, &was_int);
+				out->kind = was_int ? ITG_JSON_INT : ITG_JSON_DOUBLE;
+				out->len = n;
+				out->text = copy_text(alloc, alloc_ctx, t, n);
+				return out->text != NULL;
+			}
 		case json_type_object:
 			out->kind = ITG_JSON_OBJECT;
 			break;
@@ -605,31 +859,52 @@ extract_value(json_object *v, ItgValue *out, ItgAllocFn alloc, void *alloc_ctx,
 			out->kind = ITG_JSON_ARRAY;
 			break;
 	}
-	/* Doubles, objects and arrays: no NaN inside, no clamped integer. */
+	/* Objects and arrays: no NaN inside. */
 	if (!check_numbers(v, errbuf, errlen))
 	{
 		*bad_number = true;
 		return false;
 	}
-	out->text = copy_json_text(v, alloc, alloc_ctx, &out->len);
+	out->text = copy_json_text(v, marked, alloc, alloc_ctx, &out->len);
 	return out->text != NULL;
 }
 
-/* Read an integer member of meta; -1 when null, absent or not an integer. */
+/*
+ * integer_text
+ *		If v is a JSON integer (of any length), its text as sent, in json-c's
+ *		print buffer (valid until v is printed again or freed).
+ */
+static const char *
+integer_text(json_object *v, bool marked, size_t *len)
+{
+	const char *t;
+	bool		was_int;
+
+	if (json_object_get_type(v) == json_type_int)
+	{
+		t = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		*len = strlen(t);
+		return t;
+	}
+	if (json_object_get_type(v) != json_type_double || !marked)
+		return NULL;
+	t = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	*len = unmark_number(t, strlen(t), &was_int);
+	return was_int ? t : NULL;
+}
+
+/* Read an integer member of meta; -1 when null, absent, not an integer or beyond 64 bits. */
 static int64_t
-meta_int(json_object *meta, const char *key)
+meta_int(json_object *meta, const char *key, bool marked)
 {
 	json_object *v;
+	const char *t;
+	size_t		n;
 
 	if (!json_object_object_get_ex(meta, key, &v) || v == NULL)
 		return -1;
-	if (json_object_get_type(v) == json_type_int)
-	{
-		char		scratch[8];
-
-		/* A clamped count would mislead paging: treat it as absent. */
-		return check_numbers(v, scratch, sizeof(scratch)) ? json_object_get_int64(v) : -1;
-	}
+	if ((t = integer_text(v, marked, &n)) != NULL)
+		return itg_json_int64(t, n);
 	if (json_object_get_type(v) == json_type_string)
 	{
 		const char *s = json_object_get_string(v);
@@ -654,11 +929,12 @@ meta_int(json_object *meta, const char *key)
 static bool
 parse_record(json_object *item, int index, ItgRecord *rec,
 			 const char *const *attr_names, int nattrs, int *order_hint,
-			 const int *dup_next,
+			 const int *dup_next, bool marked,
 			 ItgAllocFn alloc, void *alloc_ctx, char *errbuf, size_t errlen)
 {
 	json_object *id;
 	json_object *attrs = NULL;
+	const char *id_text;
 	size_t		n;
 
 	if (json_object_get_type(item) != json_type_object)
@@ -671,22 +947,17 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 		set_error(errbuf, errlen, "record %d has no \"id\"", index + 1);
 		return false;
 	}
-	switch (json_object_get_type(id))
+	if (json_object_get_type(id) == json_type_string)
+		rec->id = copy_text(alloc, alloc_ctx, json_object_get_string(id),
+							(size_t) json_object_get_string_len(id));
+	else if ((id_text = integer_text(id, marked, &n)) != NULL)
+		rec->id = copy_text(alloc, alloc_ctx, id_text, n);	/* of any length */
+	else
 	{
-		case json_type_string:
-			rec->id = copy_text(alloc, alloc_ctx, json_object_get_string(id),
-								(size_t) json_object_get_string_len(id));
-			break;
-		case json_type_int:
-			if (!check_numbers(id, errbuf, errlen))
-				return false;
-			rec->id = copy_json_text(id, alloc, alloc_ctx, &n);
-			break;
-		default:
-			set_error(errbuf, errlen,
-					  "record %d has an \"id\" that is neither a string nor an integer",
-					  index + 1);
-			return false;
+		set_error(errbuf, errlen,
+				  "record %d has an \"id\" that is neither a string nor an integer",
+				  index + 1);
+		return false;
 	}
 	if (rec->id == NULL)
 		goto oom;
@@ -715,7 +986,7 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 			if (!check_numbers(attrs, errbuf, errlen))
 				return false;
 			out->kind = ITG_JSON_OBJECT;
-			out->text = copy_json_text(attrs, alloc, alloc_ctx, &out->len);
+			out->text = copy_json_text(attrs, marked, alloc, alloc_ctx, &out->len);
 			if (out->text == NULL)
 				goto oom;
 		}
@@ -759,7 +1030,7 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 			if (slot < 0 || (attr_names[slot][0] == ITG_ATTR_ALL[0] &&
 							  strcmp(attr_names[slot], ITG_ATTR_ALL) == 0))
 				continue;
-			if (!extract_value(v, &rec->values[slot], alloc, alloc_ctx, &has_nul,
+			if (!extract_value(v, marked, &rec->values[slot], alloc, alloc_ctx, &has_nul,
 							   errbuf, errlen, &bad_number))
 			{
 				if (bad_number)
@@ -791,7 +1062,7 @@ oom:
  *		release the document (on every path).
  */
 static bool
-extract_page(json_object *root, const char *const *attr_names, int nattrs,
+extract_page(json_object *root, bool marked, const char *const *attr_names, int nattrs,
 			 bool single_object, ItgAllocFn alloc, void *alloc_ctx,
 			 ItgPage *page, char *errbuf, size_t errlen)
 {
@@ -842,10 +1113,10 @@ extract_page(json_object *root, const char *const *attr_names, int nattrs,
 	if (json_object_object_get_ex(root, "meta", &meta) && meta != NULL &&
 		json_object_get_type(meta) == json_type_object)
 	{
-		page->current_page = meta_int(meta, "current-page");
-		page->next_page = meta_int(meta, "next-page");
-		page->total_pages = meta_int(meta, "total-pages");
-		page->total_count = meta_int(meta, "total-count");
+		page->current_page = meta_int(meta, "current-page", marked);
+		page->next_page = meta_int(meta, "next-page", marked);
+		page->total_pages = meta_int(meta, "total-pages", marked);
+		page->total_count = meta_int(meta, "total-count", marked);
 		page->has_meta = (page->current_page >= 0 || page->total_pages >= 0 ||
 						  page->total_count >= 0);
 	}
@@ -870,7 +1141,7 @@ extract_page(json_object *root, const char *const *attr_names, int nattrs,
 			goto done;
 		}
 		if (!parse_record(data, 0, &page->records[0], attr_names, nattrs, order_hint,
-						  dup_next, alloc, alloc_ctx, errbuf, errlen))
+						  dup_next, marked, alloc, alloc_ctx, errbuf, errlen))
 			goto done;
 		page->nrecords = 1;
 		ok = true;
@@ -896,7 +1167,7 @@ extract_page(json_object *root, const char *const *attr_names, int nattrs,
 		{
 			if (!parse_record(json_object_array_get_idx(data, i), (int) i,
 							  &page->records[i], attr_names, nattrs, order_hint,
-							  dup_next, alloc, alloc_ctx, errbuf, errlen))
+							  dup_next, marked, alloc, alloc_ctx, errbuf, errlen))
 				goto done;
 		}
 		page->nrecords = (int) n;
@@ -947,6 +1218,7 @@ itg_parse_stream(ItgJsonStream *s,
 				 ItgPage *page, char *errbuf, size_t errlen)
 {
 	json_object *root;
+	bool		marked;
 
 	init_page(page);
 
@@ -968,7 +1240,12 @@ itg_parse_stream(ItgJsonStream *s,
 
 	if (!stream_finish(s, &root, false, errbuf, errlen))
 		return false;
-	return extract_page(root, attr_names, nattrs, single_object, alloc, alloc_ctx,
+	if (!reread_marked(s->body, s->body_len, &root, &marked, errbuf, errlen))
+	{
+		json_object_put(root);
+		return false;
+	}
+	return extract_page(root, marked, attr_names, nattrs, single_object, alloc, alloc_ctx,
 						page, errbuf, errlen);
 }
 

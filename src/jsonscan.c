@@ -11,8 +11,8 @@
  *
  * How it stays safe:
  *	- It is strict and small: anything it is not sure about (escapes in
- *	  member names, numbers that are not plain integers in a wanted
- *	  attribute, objects there, arrays json-c would print differently,
+ *	  member names, objects in a wanted attribute, arrays json-c would
+ *	  print differently,
  *	  repeated members, \u0000, surrogate escapes, deep nesting,
  *	  truncation, ...) makes it bail, and the caller parses the whole body
  *	  with json-c as before.
@@ -26,6 +26,7 @@
  */
 #include "jsonscan.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,6 @@
 #define SCAN_HINTS 128
 /* Results larger than this are left to json-c (and its limits). */
 #define SCAN_MAX_RESULT_BYTES ((size_t) 256 * 1024 * 1024)
-/* Integers of up to 18 digits always fit in 64 bits. */
-#define SCAN_MAX_INT_DIGITS 18
 
 typedef enum Step
 {
@@ -435,25 +434,44 @@ skip_number(Cursor *c)
 
 /*
  * scan_int
- *		A plain integer of at most 18 digits, as json-c would print it again
- *		(so not "-0").  Anything else that is a number bails.
+ *		An integer, of any length: its text is handed on as it is (jsonapi.c
+ *		keeps the same text when json-c reads the page).  A number with a
+ *		fraction or an exponent bails.
  */
 static Step
 scan_int(Cursor *c, const char **start, size_t *len)
 {
-	const char *digits = c->p + (*c->p == '-');
 	const char *q;
 	Step		r;
 
 	if ((r = scan_int_part(c, &q)) != STEP_OK)
 		return r;
-	if ((*c->p == '-' && *digits == '0') ||		/* -0 */
-		*q == '.' || *q == 'e' || *q == 'E' || q - digits > SCAN_MAX_INT_DIGITS)
+	if (*q == '.' || *q == 'e' || *q == 'E')
 		return STEP_BAIL;
 	*start = c->p;
 	*len = (size_t) (q - c->p);
 	c->p = q;
 	return STEP_OK;
+}
+
+/*
+ * scan_number
+ *		Any number, its text exactly as sent: an integer of any length, or
+ *		with a fraction or an exponent (1.50, -0, 1e400) a double.
+ */
+static Step
+scan_number(ItgScan *s, Cursor *c, ScanValue *out)
+{
+	const char *start = c->p;
+	Step		r;
+
+	if ((r = skip_number(c)) != STEP_OK)
+		return r;
+	out->kind = ITG_JSON_INT;
+	for (const char *q = start; q < c->p; q++)
+		if (*q == '.' || *q == 'e' || *q == 'E')
+			out->kind = ITG_JSON_DOUBLE;
+	return append_text(s, start, (size_t) (c->p - start), out) ? STEP_OK : STEP_BAIL;
 }
 
 /* A member name without escapes, then the ':' and the start of its value. */
@@ -583,8 +601,8 @@ skip_value(Cursor *c, int depth)
 /*
  * scan_plain_array
  *		An array json-c would print back byte for byte (its JSON text is the
- *		value handed on): no white space, plain integers, strings without
- *		escapes, literals, nested arrays.  Anything else bails.
+ *		value handed on): no white space, numbers, strings without escapes,
+ *		literals, nested arrays.  Anything else bails.
  */
 static Step
 scan_plain_array(Cursor *c, int depth)
@@ -628,7 +646,7 @@ scan_plain_array(Cursor *c, int depth)
 			default:
 				if (*c->p != '-' && !is_digit(*c->p))
 					return STEP_BAIL;
-				r = scan_int(c, &raw, &len);
+				r = skip_number(c);
 				break;
 		}
 		if (r != STEP_OK)
@@ -648,7 +666,7 @@ scan_plain_array(Cursor *c, int depth)
 	}
 }
 
-/* A wanted attribute's value: string, null, boolean, plain integer or plain array. */
+/* A wanted attribute's value: string, null, boolean, number or plain array. */
 static Step
 scan_scalar(ItgScan *s, Cursor *c, ScanValue *out)
 {
@@ -690,10 +708,7 @@ scan_scalar(ItgScan *s, Cursor *c, ScanValue *out)
 		default:
 			if (*c->p != '-' && !is_digit(*c->p))
 				return STEP_BAIL;	/* objects, anything else */
-			if ((r = scan_int(c, &raw, &len)) != STEP_OK)
-				return r;
-			out->kind = ITG_JSON_INT;
-			return append_text(s, raw, len, out) ? STEP_OK : STEP_BAIL;
+			return scan_number(s, c, out);
 	}
 }
 
@@ -772,13 +787,17 @@ scan_attributes(ItgScan *s, Cursor *c, ScanValue *vals)
 	}
 }
 
-/* A record's "id": a string or a plain integer. */
+/* A record's "id": a string or an integer (of any length). */
 static Step
 scan_id(ItgScan *s, Cursor *c, ScanValue *id)
 {
+	Step		r;
+
 	if (*c->p != '"' && *c->p != '-' && !is_digit(*c->p))
 		return STEP_BAIL;		/* json-c's error message says what is wrong */
-	return scan_scalar(s, c, id);
+	if ((r = scan_scalar(s, c, id)) == STEP_OK && id->kind == ITG_JSON_DOUBLE)
+		return STEP_BAIL;		/* likewise */
+	return r;
 }
 
 /*
@@ -894,7 +913,7 @@ scan_meta(ItgScan *s, Cursor *c)
 				size_t		len;
 
 				if ((r = scan_int(c, &digits, &len)) == STEP_OK)
-					meta[which] = strtoll(digits, NULL, 10);
+					meta[which] = itg_json_int64(digits, len);
 			}
 			else
 				return STEP_BAIL;	/* strings and the rest: json-c's reading */
@@ -1189,7 +1208,8 @@ itg_scan_page(ItgScan *s, ItgAllocFn alloc, void *alloc_ctx, ItgPage *page,
 
 			out->kind = v->kind;
 			if (v->kind == ITG_JSON_STRING || v->kind == ITG_JSON_INT ||
-				v->kind == ITG_JSON_BOOL || v->kind == ITG_JSON_ARRAY)
+				v->kind == ITG_JSON_DOUBLE || v->kind == ITG_JSON_BOOL ||
+				v->kind == ITG_JSON_ARRAY)
 			{
 				out->text = text + v->off;
 				out->len = v->len;
@@ -1209,4 +1229,28 @@ itg_scan_page(ItgScan *s, ItgAllocFn alloc, void *alloc_ctx, ItgPage *page,
 						  page->total_count >= 0);
 	}
 	return true;
+}
+
+/*
+ * itg_json_int64
+ *		The value of an integer's JSON text (len bytes at text), or -1 when
+ *		it is not an integer or does not fit in 64 bits.  Both readers read
+ *		the paging numbers with it, so they agree on every one.
+ */
+int64_t
+itg_json_int64(const char *text, size_t len)
+{
+	char		buf[32];
+	char	   *end;
+	long long	n;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	errno = 0;
+	n = strtoll(buf, &end, 10);
+	if (errno != 0 || *end != '\0' || end == buf)
+		return -1;
+	return (int64_t) n;
 }

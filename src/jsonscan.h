@@ -65,4 +65,7 @@ extern ItgScanStatus itg_scan_advance(ItgScan *scan, const char *body, size_t le
 extern bool itg_scan_page(ItgScan *scan, ItgAllocFn alloc, void *alloc_ctx,
 						  ItgPage *page, char *errbuf, size_t errlen);
 
+/* An integer's JSON text as a number; -1 when not an integer or beyond 64 bits. */
+extern int64_t itg_json_int64(const char *text, size_t len);
+
 #endif							/* ITGLUE_JSONSCAN_H */

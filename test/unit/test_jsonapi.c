@@ -496,9 +496,18 @@ test_integer_id(void)
 	CHECK_STR(p.records[2].id, "9223372036854775807");
 	CHECK_VALUE(p.records[1].values[0], ITG_JSON_ABSENT, NULL);
 
-	/* An id beyond 64 bits would come back clamped: refused instead. */
-	CHECK_LIST_ERROR("{\"data\":[{\"id\":99999999999999999999}]}",
-					 "an integer is outside the 64-bit range");
+	/* An id beyond 64 bits keeps its text (the scan refuses it, naming it). */
+	for (int fast = 0; fast <= 1; fast++)
+	{
+		itg_json_fast_scan = fast;
+		CHECK(parse_list("{\"data\":[{\"id\":99999999999999999999},"
+						 "{\"id\":-123456789012345678901234567890,\"attributes\":{\"a\":{}}}]}",
+						 names, 1, &p));
+		CHECK_INT(p.nrecords, 2);
+		CHECK_STR(p.records[0].id, "99999999999999999999");
+		CHECK_STR(p.records[1].id, "-123456789012345678901234567890");
+		itg_json_fast_scan = true;
+	}
 }
 
 static void
@@ -574,7 +583,7 @@ test_value_kinds(void)
 	CHECK_VALUE(v[11], ITG_JSON_STRING, "");
 	CHECK_VALUE(v[12], ITG_JSON_NULL, NULL);
 	CHECK_VALUE(v[13], ITG_JSON_INT, "18446744073709551614");
-	CHECK_VALUE(v[14], ITG_JSON_INT, "0");
+	CHECK_VALUE(v[14], ITG_JSON_INT, "-0");	/* the text as sent */
 	for (int i = 0; i < 12; i++)
 		CHECK(arena_owns(&arena, v[i].text));
 }
@@ -791,12 +800,13 @@ test_json_leniency_refused(void)
 	CHECK(parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"y\":[Infinity]}}}", names, 1, &p));
 	CHECK(!parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":-Infinity}}}", names, 1, &p));
 	CHECK_STR(errbuf, "NaN and Infinity are not valid JSON");
-	CHECK(!parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":-99999999999999999999}}}",
-					  names, 1, &p));
-	CHECK_STR(errbuf, "an integer is outside the 64-bit range");
-	CHECK(!parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":{\"y\":18446744073709551616}}}}",
-					  names, 1, &p));
-	CHECK_STR(errbuf, "an integer is outside the 64-bit range");
+	/* json-c clamps integers beyond 64 bits; the parser keeps their text. */
+	CHECK(parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":-99999999999999999999}}}",
+					 names, 1, &p));
+	CHECK_VALUE(p.records[0].values[0], ITG_JSON_INT, "-99999999999999999999");
+	CHECK(parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":{\"y\":18446744073709551616}}}}",
+					 names, 1, &p));
+	CHECK_VALUE(p.records[0].values[0], ITG_JSON_OBJECT, "{\"y\":18446744073709551616}");
 
 	/* A double out of range is still JSON, and keeps its text. */
 	CHECK(parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":-1e400}}}", names, 1, &p));
@@ -1587,6 +1597,82 @@ check_same_both_ways(const char *body, const char *const *names, int nnames,
 #define SAME_SCANNED(body, names, n, single) check_same_both_ways(body, names, n, single, true, __LINE__)
 #define SAME_JSONC(body, names, n, single) check_same_both_ways(body, names, n, single, false, __LINE__)
 
+/*
+ * Integers beyond 64 bits, -0, decimals and exponents: both readers hand on
+ * every number's text exactly as sent (json-c alone would clamp the first
+ * and print -0 as 0), wherever it is: a wanted attribute, an array, an
+ * object, the whole attributes object, the id, or a member nobody reads.
+ */
+static void
+test_big_numbers(void)
+{
+	const char *names[] = {"t", "n", "j", "o"};
+	const char *all[] = {ITG_ATTR_ALL};
+	const char *doc =
+		"{\"data\":[{\"id\":123456789012345678901234,\"attributes\":{"
+		"\"t\":18446744073709551616,\"n\":-99999999999999999999.5e-3,"
+		"\"j\":[1e400,-0,5E-0,1.5E-00,-0E-0,-123456789012345678901234567890],"
+		"\"skipped\":9999999999999999999999999,\"o\":1.0E+2}},"
+		"{\"id\":\"2\",\"attributes\":{\"t\":-0,\"n\":9223372036854775808,"
+		"\"j\":[],\"o\":-9223372036854775809}}],"
+		"\"meta\":{\"total-count\":99999999999999999999,\"total-pages\":1234567890123456789,"
+		"\"current-page\":-0}}";
+	const char *in_object =
+		"{\"data\":[{\"id\":\"1\",\"attributes\":{\"o\":{\"a\":[99999999999999999999, -0],"
+		"\"b\":\"-0E-0 1e400\",\"c\":5E-0,\"d\":{\"e\":-18446744073709551616}},"
+		"\"t\":12345678901234567890123}}]}";
+	ItgPage		p;
+
+	for (int fast = 0; fast <= 1; fast++)
+	{
+		ItgValue   *v;
+
+		itg_json_fast_scan = fast;
+		CHECK(parse_list(doc, names, 4, &p));
+		CHECK_INT(p.nrecords, 2);
+		CHECK_INT(p.scanned, fast);
+		if (p.nrecords != 2)
+			continue;
+		CHECK_STR(p.records[0].id, "123456789012345678901234");
+		v = p.records[0].values;
+		CHECK_VALUE(v[0], ITG_JSON_INT, "18446744073709551616");
+		CHECK_VALUE(v[1], ITG_JSON_DOUBLE, "-99999999999999999999.5e-3");
+		CHECK_VALUE(v[2], ITG_JSON_ARRAY,
+					"[1e400,-0,5E-0,1.5E-00,-0E-0,-123456789012345678901234567890]");
+		CHECK_VALUE(v[3], ITG_JSON_DOUBLE, "1.0E+2");
+		v = p.records[1].values;
+		CHECK_VALUE(v[0], ITG_JSON_INT, "-0");
+		CHECK_VALUE(v[1], ITG_JSON_INT, "9223372036854775808");
+		CHECK_VALUE(v[3], ITG_JSON_INT, "-9223372036854775809");
+		/* paging numbers beyond 64 bits are unknown; the rest exact */
+		CHECK(p.total_count == -1);
+		CHECK(p.total_pages == INT64_C(1234567890123456789));
+		CHECK(p.current_page == 0);
+
+		/* objects are json-c's to print: compact, numbers as sent */
+		CHECK(parse_list(in_object, names, 4, &p));
+		CHECK_INT(p.scanned, 0);
+		CHECK_VALUE(p.records[0].values[3], ITG_JSON_OBJECT,
+					"{\"a\":[99999999999999999999,-0],\"b\":\"-0E-0 1e400\",\"c\":5E-0,"
+					"\"d\":{\"e\":-18446744073709551616}}");
+		CHECK_VALUE(p.records[0].values[0], ITG_JSON_INT, "12345678901234567890123");
+		CHECK(parse_list(in_object, all, 1, &p));
+		CHECK_VALUE(p.records[0].values[0], ITG_JSON_OBJECT,
+					"{\"o\":{\"a\":[99999999999999999999,-0],\"b\":\"-0E-0 1e400\",\"c\":5E-0,"
+					"\"d\":{\"e\":-18446744073709551616}},\"t\":12345678901234567890123}");
+	}
+	itg_json_fast_scan = true;
+
+	/* and the same in chunks, as the scanner reads a body while it arrives */
+	SAME_SCANNED(doc, names, 4, false);
+	SAME_JSONC(in_object, names, 4, false);
+	SAME_JSONC(in_object, all, 1, false);
+	SAME_SCANNED("{\"data\":{\"id\":-99999999999999999999,\"attributes\":{\"t\":[1E-0,2E-00]}}}",
+				 names, 4, true);
+	/* a fraction or exponent in an id is not an integer, for either reader */
+	SAME_JSONC("{\"data\":[{\"id\":1E+30}]}", names, 4, false);
+}
+
 static void
 test_scanner_same_as_jsonc(void)
 {
@@ -1624,20 +1710,22 @@ test_scanner_same_as_jsonc(void)
 	SAME_SCANNED("{\"data\":[],\"meta\":{\"total-count\":1,\"total-count\":2}}", names, 4, false);
 	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{}}]}", NULL, 0, false);
 
+	/* numbers in wanted attributes: every one as sent, of any length */
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":1.5}}]}", names, 4, false);
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":-0}}]}", names, 4, false);
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":1234567890123456789}}]}", names, 4, false);
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":99999999999999999999}}]}", names, 4, false);
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1.5]}}]}", names, 4, false);
+	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[-0]}}]}", names, 4, false);
+
 	/* Shapes left to json-c (same result, other path). */
-	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":1.5}}]}", names, 4, false);
-	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":-0}}]}", names, 4, false);
-	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":1234567890123456789}}]}", names, 4, false);
-	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":99999999999999999999}}]}", names, 4, false);
 	/* plain arrays are kept as their JSON text, as json-c prints them */
 	SAME_SCANNED("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1,6],\"name\":[],"
 				 "\"flag\":[[\"a/b\",true,null,-3],[],\"caf\xc3\xa9\"]}}]}", names, 4, false);
 	/* arrays json-c prints differently are left to it */
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1, 6]}}]}", names, 4, false);
-	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1.5]}}]}", names, 4, false);
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[\"a\\/b\"]}}]}", names, 4, false);
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[{}]}}]}", names, 4, false);
-	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[-0]}}]}", names, 4, false);
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[1,]}}]}", names, 4, false);
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":[\n]}}]}", names, 4, false);
 	SAME_JSONC("{\"data\":[{\"id\":\"1\",\"attributes\":{\"n\":{\"a\":1}}}]}", names, 4, false);
@@ -1773,6 +1861,7 @@ main(void)
 	RUN(test_build_invalid_json);
 	RUN(test_stream_any_split);
 	RUN(test_scanner_same_as_jsonc);
+	RUN(test_big_numbers);
 	RUN(test_scanner_real_page);
 	RUN(test_stream_errors_any_split);
 	RUN(test_key_spelling_attr_all);
