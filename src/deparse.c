@@ -304,6 +304,7 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 	Oid			opno;
 	Oid			ltype;
 	Oid			rtype;
+	Oid			collation;
 	bool		is_array = false;
 	bool		use_or = true;
 	const ItgColumn *col;
@@ -344,6 +345,7 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 			return ITG_NOT_PUSHED;
 		ltype = exprType((Node *) strip_relabel(l));
 		rtype = exprType((Node *) strip_relabel(r));
+		collation = op->inputcollid;
 	}
 	else if (IsA(clause, ScalarArrayOpExpr))
 	{
@@ -365,6 +367,7 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 		use_or = sa->useOr;
 		ltype = exprType((Node *) strip_relabel(linitial(sa->args)));
 		rtype = get_element_type(exprType((Node *) strip_relabel(r)));
+		collation = sa->inputcollid;
 	}
 	else
 		return ITG_NOT_PUSHED;
@@ -383,6 +386,9 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 			return ITG_NOT_PUSHED;
 	}
 	if (!operator_ok(opno, opname, ltype, rtype, col->type_oid))
+		return ITG_NOT_PUSHED;
+	/* Under a nondeterministic collation, = is not byte equality: stay local. */
+	if (OidIsValid(collation) && !get_collation_isdeterministic(collation))
 		return ITG_NOT_PUSHED;
 
 	key = lookup ? lookup->id_filter_key : def->filter_key;
