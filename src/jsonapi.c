@@ -499,13 +499,19 @@ stream_finish(ItgJsonStream *s, json_object **root, bool check_all_numbers,
 	return true;
 }
 
+static bool reread_marked(const char *body, size_t len, json_object **root,
+						  bool *marked, char *errbuf, size_t errlen);
+
 /*
  * parse_json
  *		Parse a whole body into *root (NULL for the JSON value null).  False
- *		with errbuf set when the body is not exactly one JSON value.
+ *		with errbuf set when the body is not exactly one JSON value or holds
+ *		NaN or Infinity.  Without exact_numbers, an integer json-c would
+ *		clamp is refused too; with it, such numbers are marked (see
+ *		mark_numbers), and whatever prints *root must unmark the text.
  */
 static bool
-parse_json(const char *body, size_t len, json_object **root, bool check_all_numbers,
+parse_json(const char *body, size_t len, json_object **root, bool exact_numbers,
 		   char *errbuf, size_t errlen)
 {
 	ItgJsonStream *s = itg_json_stream_new();
@@ -519,7 +525,19 @@ parse_json(const char *body, size_t len, json_object **root, bool check_all_numb
 	}
 	if (body != NULL)
 		(void) itg_json_stream_feed(s, body, len);
-	ok = stream_finish(s, root, check_all_numbers, errbuf, errlen);
+	ok = stream_finish(s, root, !exact_numbers, errbuf, errlen);
+	if (ok && exact_numbers)
+	{
+		bool		marked;
+
+		if (!reread_marked(s->body, s->body_len, root, &marked, errbuf, errlen) ||
+			!check_numbers(*root, errbuf, errlen))
+		{
+			json_object_put(*root);
+			*root = NULL;
+			ok = false;
+		}
+	}
 	itg_json_stream_free(s);
 	return ok;
 }
@@ -1288,7 +1306,7 @@ itg_parse_error_body(const char *body, size_t len,
 	bool		ok = false;
 
 	memset(err, 0, sizeof(*err));
-	if (!parse_json(body, len, &root, true, scratch, sizeof(scratch)))
+	if (!parse_json(body, len, &root, false, scratch, sizeof(scratch)))
 		return false;
 	if (json_object_get_type(root) != json_type_object)
 		goto done;
@@ -1433,6 +1451,8 @@ itg_build_body(const char *json_type,
 		result = copy_text(alloc, alloc_ctx, s, n);
 		if (result == NULL)
 			set_error(errbuf, errlen, "out of memory while building the request body");
+		else
+			unmark_json_text(result, &n);	/* values were parsed with exact numbers */
 	}
 
 done:

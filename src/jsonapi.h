@@ -151,7 +151,8 @@ typedef struct ItgBodyAttr
  * itg_build_body
  *		Build {"data":{"type":T,"attributes":{...}}}, or with as_array a
  *		{"data":[...]} of one such object per row (bulk forms).  Non-string
- *		values are re-validated as JSON.  Returns NULL with errbuf set when a
+ *		values are re-validated as JSON, and their numbers go out exactly as
+ *		written (integers beyond 64 bits included).  Returns NULL with errbuf set when a
  *		value is not valid JSON.
  */
 extern char *itg_build_body(const char *json_type,

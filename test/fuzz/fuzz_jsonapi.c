@@ -144,7 +144,7 @@ check_errbuf(const char *errbuf)
 	PROMISE(strchr(errbuf, '\n') == NULL);
 }
 
-/* A value's JSON text must be accepted as a request-body value again. */
+/* A value's JSON text must be accepted as a request-body value again, unchanged. */
 static void
 check_reparses(const ItgValue *v)
 {
@@ -160,6 +160,10 @@ check_reparses(const ItgValue *v)
 		fprintf(stderr, "fuzz_jsonapi: value %s refused: %s\n", v->text, err);
 	PROMISE(body != NULL);
 	check_text(body, strlen(body));
+	/* ... and go out as it came in: every number exactly as sent. */
+	if (v->kind != ITG_JSON_STRING && strstr(body, v->text) == NULL)
+		fprintf(stderr, "fuzz_jsonapi: value %s went out as %s\n", v->text, body);
+	PROMISE(v->kind == ITG_JSON_STRING || strstr(body, v->text) != NULL);
 	arena_reset(&arena2, -1);
 }
 
