@@ -87,6 +87,7 @@ DEFAULT_CONFIG = {
     "page_size_over_max": "clamp",    # clamp | error
     "int_parent_id": False,           # parent-id int, ancestor-ids array
     "clock_start": "2026-01-01T00:00:00.000Z",
+    "write_answers_cut": False,       # write answers cut quick-notes as lists do
 }
 
 NOT_FOUND_HTML = """<!DOCTYPE html>
@@ -1286,13 +1287,17 @@ class Api:
             raise not_found()
         return org
 
-    def _show(self, org):
-        return json_response(200, b'{"data":' + org.render(False, self.config["int_parent_id"]) + b"}")
+    def _show(self, org, write=False):
+        cut = write and self.config["write_answers_cut"]
+        return json_response(200, b'{"data":' + org.render(cut, self.config["int_parent_id"]) + b"}")
 
     def _org_list(self, status, orgs):
+        """The answer of a bulk write: the records, cut like a list's when
+        write_answers_cut is set (the documentation does not say)."""
         int_parent = self.config["int_parent_id"]
+        cut = self.config["write_answers_cut"]
         return json_response(status, b'{"data":[' + b",".join(
-            o.render(False, int_parent) for o in orgs) + b"]}")
+            o.render(cut, int_parent) for o in orgs) + b"]}")
 
     def org_index(self, req):
         started = time.perf_counter()
@@ -1324,7 +1329,7 @@ class Api:
         org = Org(id=state.next_id, created=stamp, updated=stamp, **changes)
         state.next_id += 1
         state.put(org)
-        resp = self._show(org)
+        resp = self._show(org, write=True)
         resp.status = 201
         return resp
 
@@ -1338,7 +1343,7 @@ class Api:
         changes = validate_org_changes(self.state, attrs, org.id)
         new = org.copy(updated=self.state.tick(), **changes)
         self.state.put(new)
-        return self._show(new)
+        return self._show(new, write=True)
 
     def _bulk_targets(self, req, data, allow_filter_form):
         """[(org, attrs)] for a bulk PATCH/DELETE body, or raise. The list
@@ -1569,10 +1574,11 @@ class Api:
 
 FAULT_KINDS = {"malformed", "truncated", "html200", "wrong_content_type", "huge", "deep",
                "wrong_types", "non_integer_id", "missing_data", "data_not_array",
-               "duplicate_page", "never_ending", "null_meta", "latency", "stall", "close"}
+               "duplicate_page", "never_ending", "null_meta", "latency", "stall", "close",
+               "other_id", "other_type"}
 RULE_KEYS = {"method", "path", "path_prefix", "query_contains", "times", "skip", "action"}
 ACTION_KEYS = {"status", "retry_after", "html", "body", "content_type", "kind", "bytes",
-               "depth", "ms", "seconds"}
+               "depth", "ms", "seconds", "apply"}
 # Kinds that answer without running the real handler (no side effects).
 STANDALONE_KINDS = {"malformed", "html200", "huge", "deep", "stall", "close"}
 
@@ -1589,6 +1595,9 @@ class FaultRule:
             raise ValueError("unknown fault kind %r" % action["kind"])
         if "status" in action and not isinstance(action["status"], int):
             raise ValueError("action status must be an integer")
+        if "apply" in action and (not isinstance(action["apply"], bool) or not (
+                "status" in action or action.get("kind") in STANDALONE_KINDS)):
+            raise ValueError("'apply' (a boolean) goes with 'status' or a replacing kind")
         self.method = spec.get("method")
         self.path = spec.get("path")
         self.path_prefix = spec.get("path_prefix")
@@ -1724,7 +1733,8 @@ def mutate_fault(sim, req, action, resp):
     if kind == "wrong_content_type":
         resp.content_type = "application/octet-stream"
         return resp
-    if resp.status != 200 or not resp.content_type.startswith("application/vnd.api+json"):
+    if not 200 <= resp.status <= 299 or \
+            not resp.content_type.startswith("application/vnd.api+json"):
         return resp
     doc = json.loads(resp.body)
     records = doc.get("data")
@@ -1736,6 +1746,12 @@ def mutate_fault(sim, req, action, resp):
     elif kind == "non_integer_id":
         for rec in records:
             rec["id"] = "x" + str(rec.get("id"))
+    elif kind == "other_id":
+        for rec in records:
+            rec["id"] = str(int(rec.get("id")) + 1)
+    elif kind == "other_type":
+        for rec in records:
+            rec["type"] = "contacts"
     elif kind == "missing_data":
         doc.pop("data", None)
     elif kind == "data_not_array":
@@ -1851,6 +1867,7 @@ def validate_config(update):
             "page_size_over_max": lambda v: v in ("clamp", "error"),
             "int_parent_id": lambda v: isinstance(v, bool),
             "clock_start": lambda v: isinstance(v, str),
+            "write_answers_cut": lambda v: isinstance(v, bool),
         }[key](value)
         if not ok:
             raise ValueError("invalid value for %s: %r" % (key, value))
@@ -1905,14 +1922,13 @@ class Simulator:
         the stats. Returns the Response to send."""
         action = self.faults.pick(req)
         if action is not None and ("status" in action or action.get("kind") in STANDALONE_KINDS):
+            if action.get("apply"):
+                # The request is carried out; only its answer is replaced
+                # (a write whose response is lost, late or an error page).
+                self._run_api(req)
             resp = standalone_fault(self, req, action)
         else:
-            try:
-                resp = self.api.handle(req)
-            except Exception:                 # a simulator bug: say so loudly
-                traceback.print_exc()
-                resp = json_response(500, {"errors": [{"status": 500, "title":
-                                                       "Internal Server Error"}]})
+            resp = self._run_api(req)
             if action is not None:
                 resp = mutate_fault(self, req, action, resp)
         resp.delay_ms += self.config["latency_ms"]
@@ -1920,6 +1936,14 @@ class Simulator:
         self.log.append(self._log_entry(req, status, conn_id))
         self.stats.record(status, resp.render_ms)
         return resp
+
+    def _run_api(self, req):
+        try:
+            return self.api.handle(req)
+        except Exception:                 # a simulator bug: say so loudly
+            traceback.print_exc()
+            return json_response(500, {"errors": [{"status": 500, "title":
+                                                   "Internal Server Error"}]})
 
     def _log_entry(self, req, status, conn_id):
         headers = {}

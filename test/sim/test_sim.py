@@ -837,6 +837,53 @@ class FaultTests(SimTestCase):
             call("GET", "/organizations")
         self.assertEqual(control("GET", "/_sim/log").json[0]["status"], 0)
 
+    def test_applied_writes_with_lost_answers(self):
+        # "apply": the write happens, then the answer is dropped, late or a 5xx.
+        add_faults({"method": "POST", "action": {"kind": "close", "apply": True}},
+                   {"method": "PATCH", "action": {"status": 502, "apply": True}},
+                   {"method": "DELETE", "action": {"kind": "stall", "seconds": 0.3, "apply": True}},
+                   {"method": "POST", "action": {"status": 500}})
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError)):
+            call("POST", "/organizations", org_body(name="Lost Answer Ltd"))
+        self.assertEqual(orgs(("filter[name]", "Lost Answer Ltd")), [2501])
+        self.assertEqual(call("PATCH", "/organizations/5", org_body(alert="A")).status, 502)
+        self.assertEqual(call("GET", "/organizations/5").json["data"]["attributes"]["alert"], "A")
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError)):
+            call("DELETE", "/organizations",
+                 {"data": [{"type": "organizations", "attributes": {"id": 31}}]})
+        self.assertEqual(call("GET", "/organizations/31").status, 404)
+        self.assertEqual(call("POST", "/organizations", org_body(name="Not Applied")).status, 500)
+        self.assertEqual(orgs(("filter[name]", "Not Applied")), [])
+        self.assertEqual([e["status"] for e in control("GET", "/_sim/log").json
+                          if e["method"] != "GET"], [0, 502, 0, 500])
+        for bad in ({"kind": "truncated", "apply": True}, {"status": 500, "apply": 1}):
+            self.assertEqual(control("POST", "/_sim/faults", [{"action": bad}]).status, 400)
+
+    def test_write_answers_cut(self):
+        for cut in (False, True):
+            control("POST", "/_sim/reset")
+            set_config(write_answers_cut=cut)
+            want = 250 if cut else 600
+            r = call("PATCH", "/organizations/21", org_body(alert="x"))
+            self.assertEqual(len(r.json["data"]["attributes"]["quick-notes"]), want)
+            r = call("POST", "/organizations", org_body(name="Long", quick_notes="n" * 300))
+            self.assertEqual(len(r.json["data"]["attributes"]["quick-notes"]), 250 if cut else 300)
+            r = call("DELETE", "/organizations",
+                     {"data": [{"type": "organizations", "attributes": {"id": 21}}]})
+            self.assertEqual(len(r.json["data"][0]["attributes"]["quick-notes"]), want)
+            r = call("GET", "/organizations/2501")
+            self.assertEqual(len(r.json["data"]["attributes"]["quick-notes"]), 300)
+
+    def test_answers_of_another_record(self):
+        add_faults({"method": "PATCH", "action": {"kind": "other_id"}},
+                   {"method": "POST", "action": {"kind": "other_type"}})
+        r = call("PATCH", "/organizations/5", org_body(alert="B"))
+        self.assertEqual((r.status, r.json["data"]["id"]), (200, "6"))
+        self.assertEqual(call("GET", "/organizations/5").json["data"]["attributes"]["alert"], "B")
+        r = call("POST", "/organizations", org_body(name="Typed Ltd"))
+        self.assertEqual((r.status, r.json["data"]["type"], r.json["data"]["id"]),
+                         (201, "contacts", "2501"))
+
     def test_stall_does_not_block_and_ends_on_disconnect(self):
         add_faults({"action": {"kind": "stall", "seconds": 20}})
         sock = socket.create_connection(("127.0.0.1", SERVER.port), timeout=5)
