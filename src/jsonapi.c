@@ -1459,3 +1459,50 @@ done:
 	json_object_put(root);
 	return result;
 }
+
+/*
+ * itg_check_record_types
+ *		Is every resource object in "data" (one object, or an array) of the
+ *		JSON:API type json_type?  A write's answer must be the record written,
+ *		and a record of another type is not that.  False with errbuf set
+ *		otherwise, also when the body is not a JSON:API document.
+ */
+bool
+itg_check_record_types(const char *body, size_t len, const char *json_type,
+					   char *errbuf, size_t errlen)
+{
+	json_object *root;
+	json_object *data;
+	bool		ok = true;
+	size_t		n;
+
+	if (!parse_json(body, len, &root, false, errbuf, errlen))
+		return false;
+	if (root == NULL || json_object_get_type(root) != json_type_object ||
+		!json_object_object_get_ex(root, "data", &data) || data == NULL)
+	{
+		set_error(errbuf, errlen, "the response has no \"data\"");
+		json_object_put(root);
+		return false;
+	}
+	n = json_object_get_type(data) == json_type_array ? json_object_array_length(data) : 1;
+	for (size_t i = 0; ok && i < n; i++)
+	{
+		json_object *item = json_object_get_type(data) == json_type_array ?
+			json_object_array_get_idx(data, i) : data;
+		const char *type = member_string(item, "type");
+
+		if (type == NULL)
+		{
+			set_error(errbuf, errlen, "record %zu has no \"type\"", i + 1);
+			ok = false;
+		}
+		else if (strcmp(type, json_type) != 0)
+		{
+			set_error(errbuf, errlen, "record %zu is of type \"%.64s\"", i + 1, type);
+			ok = false;
+		}
+	}
+	json_object_put(root);
+	return ok;
+}

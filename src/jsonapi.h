@@ -139,6 +139,14 @@ extern bool itg_parse_error_body(const char *body, size_t len,
 								 ItgAllocFn alloc, void *alloc_ctx,
 								 ItgApiError *err);
 
+/*
+ * itg_check_record_types
+ *		True when every resource object in "data" has the JSON:API type
+ *		json_type; false with a one-line description in errbuf otherwise.
+ */
+extern bool itg_check_record_types(const char *body, size_t len, const char *json_type,
+								   char *errbuf, size_t errlen);
+
 /* One attribute of a request body being built. */
 typedef struct ItgBodyAttr
 {

@@ -1113,6 +1113,27 @@ test_error_body_jsonapi(void)
 	CHECK(arena_owns(&arena, e.all_text));
 }
 
+/* A write's answer: every record of the table's type, else a description. */
+static void
+test_check_record_types(void)
+{
+	char		err[256];
+	const char *one = "{\"data\":{\"id\":\"5\",\"type\":\"organizations\",\"attributes\":{}}}";
+	const char *list = "{\"data\":[{\"id\":\"5\",\"type\":\"organizations\"},"
+		"{\"id\":\"6\",\"type\":\"contacts\"}]}";
+
+	CHECK(itg_check_record_types(one, strlen(one), "organizations", err, sizeof(err)));
+	CHECK(!itg_check_record_types(one, strlen(one), "organization-types", err, sizeof(err)));
+	CHECK_STR(err, "record 1 is of type \"organizations\"");
+	CHECK(!itg_check_record_types(list, strlen(list), "organizations", err, sizeof(err)));
+	CHECK_STR(err, "record 2 is of type \"contacts\"");
+	CHECK(!itg_check_record_types("{\"data\":{\"id\":\"5\"}}", 19, "organizations", err, sizeof(err)));
+	CHECK_STR(err, "record 1 has no \"type\"");
+	CHECK(!itg_check_record_types("{\"meta\":{}}", 11, "organizations", err, sizeof(err)));
+	CHECK_STR(err, "the response has no \"data\"");
+	CHECK(!itg_check_record_types("OK", 2, "organizations", err, sizeof(err)));
+}
+
 static void
 test_error_body_sparse(void)
 {
@@ -1869,6 +1890,7 @@ main(void)
 	RUN(test_scanner_real_page);
 	RUN(test_stream_errors_any_split);
 	RUN(test_key_spelling_attr_all);
+	RUN(test_check_record_types);
 	RUN(test_no_leaks);
 
 	printf("unit: %d passed, %d failed\n", tests_passed, tests_failed);
