@@ -92,9 +92,21 @@
 	 exec_rt_fetch(itg_scan_rtindex(fsplan), (estate))->checkAsUser : GetUserId())
 #endif
 
-/* The user a result relation is written as (PG16 added a helper). */
+/*
+ * The user a result relation is written as (PG16 added a helper).  A
+ * partition that rows are routed into (COPY, INSERT or UPDATE through the
+ * partitioned table) has no range table entry of its own before PG16: it is
+ * written as its root is.
+ */
 #if PG_VERSION_NUM >= 160000
 #define itg_result_rel_userid(rinfo, estate) ExecGetResultRelCheckAsUser((rinfo), (estate))
+#elif PG_VERSION_NUM >= 140000
+#define itg_result_rel_rtindex(rinfo) \
+	((rinfo)->ri_RangeTableIndex != 0 ? (rinfo)->ri_RangeTableIndex : \
+	 (rinfo)->ri_RootResultRelInfo->ri_RangeTableIndex)
+#define itg_result_rel_userid(rinfo, estate) \
+	(OidIsValid(exec_rt_fetch(itg_result_rel_rtindex(rinfo), (estate))->checkAsUser) ? \
+	 exec_rt_fetch(itg_result_rel_rtindex(rinfo), (estate))->checkAsUser : GetUserId())
 #else
 #define itg_result_rel_userid(rinfo, estate) \
 	(OidIsValid(exec_rt_fetch((rinfo)->ri_RangeTableIndex, (estate))->checkAsUser) ? \

@@ -28,6 +28,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "mb/pg_wchar.h"
+
 #include "it_glue_fdw.h"
 
 /* Conversion state for one column in use. */
@@ -272,6 +274,24 @@ itg_converter_may_be_cut(ItgConverter *conv, AttrNumber attnum)
 			return conv->conv[i].col->kind == ITG_COLKIND_ALL ||
 				(conv->conv[i].col->def != NULL &&
 				 (conv->conv[i].col->def->flags & ITG_COL_TRUNCATED) != 0);
+	return false;
+}
+
+/*
+ * itg_converter_record_cut: might a list have cut one of this record's
+ * values (a truncated attribute at least as long as the cut)?
+ */
+bool
+itg_converter_record_cut(ItgConverter *conv, const ItgRecord *rec)
+{
+	for (int t = 0; t < conv->ntruncated; t++)
+	{
+		const ItgValue *v = &rec->values[conv->truncated_slots[t]];
+
+		if (v->kind == ITG_JSON_STRING && v->len >= ITG_LIST_TRUNCATE_CHARS &&
+			pg_mbstrlen_with_len(v->text, (int) v->len) >= ITG_LIST_TRUNCATE_CHARS)
+			return true;
+	}
 	return false;
 }
 

@@ -384,6 +384,14 @@ itg_http_start(const ItgOptions *opts, const char *method, const char *path_quer
 	curl_easy_setopt(req->easy, CURLOPT_PRIVATE, req);
 	if (strcmp(method, "GET") != 0)
 		curl_easy_setopt(req->easy, CURLOPT_CUSTOMREQUEST, req->method);
+
+	/*
+	 * A write goes over a new connection.  When a reused keep-alive
+	 * connection closes before any answer, libcurl sends the request again
+	 * on its own, and IT Glue could carry a write out twice.
+	 */
+	if (req->policy == ITG_RETRY_UNSENT_ONLY)
+		curl_easy_setopt(req->easy, CURLOPT_FRESH_CONNECT, 1L);
 	if (req->body != NULL)
 	{
 		curl_easy_setopt(req->easy, CURLOPT_POSTFIELDS, req->body);
@@ -789,6 +797,29 @@ bool
 itg_http_transport_ok(ItgHttpRequest *req)
 {
 	return req->result == CURLE_OK;
+}
+
+/*
+ * itg_http_write_outcome
+ *		Whether IT Glue may have carried out a finished request.  Only a
+ *		connection that was never made proves it did not; a timeout, a lost
+ *		connection or a server error after sending leave it unknown.
+ */
+ItgWriteOutcome
+itg_http_write_outcome(ItgHttpRequest *req)
+{
+	if (req->result == CURLE_OK)
+		return (req->status >= 500 || req->status == 408) ?
+			ITG_OUTCOME_SERVER_ERROR : ITG_OUTCOME_ANSWERED;
+	if (req->too_large)
+		return ITG_OUTCOME_UNREADABLE;
+	if (transport_error_unsent(req->result) || req->result == CURLE_SSL_CONNECT_ERROR ||
+		req->result == CURLE_PEER_FAILED_VERIFICATION ||
+		req->result == CURLE_SSL_CACERT_BADFILE)
+		return ITG_OUTCOME_NOT_SENT;
+	if (req->result == CURLE_OPERATION_TIMEDOUT)
+		return ITG_OUTCOME_TIMED_OUT;
+	return ITG_OUTCOME_CONNECTION_LOST;
 }
 
 /* itg_http_error_context: "IT Glue request: GET /path?query" */

@@ -188,6 +188,9 @@ itgBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 	ss->opts = itg_get_options(RelationGetRelid(ss->rel),
 							   itg_scan_userid(fsplan, estate), true);
+	/* A statement that writes to IT Glue never works from cut values. */
+	if (!ss->opts->refetch_truncated && itg_statement_writes_itglue(estate))
+		ss->opts->refetch_truncated = true;
 	ss->cols = itg_table_columns(ss->rel, ss->opts->resource);
 
 	ss->items = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_ITEMS);
@@ -527,15 +530,7 @@ init_reread_quals(ItgScanState *ss, ForeignScan *fsplan, ForeignScanState *node)
 static bool
 maybe_truncated(ItgScanState *ss, const ItgRecord *rec)
 {
-	for (int t = 0; t < ss->ntruncated; t++)
-	{
-		const ItgValue *v = &rec->values[ss->truncated_slots[t]];
-
-		if (v->kind == ITG_JSON_STRING && v->len >= ITG_LIST_TRUNCATE_CHARS &&
-			pg_mbstrlen_with_len(v->text, (int) v->len) >= ITG_LIST_TRUNCATE_CHARS)
-			return true;
-	}
-	return false;
+	return itg_converter_record_cut(ss->conv, rec);
 }
 
 /*
@@ -987,7 +982,8 @@ itgReScanForeignScan(ForeignScanState *node)
 {
 	ItgScanState *ss = (ItgScanState *) node->fdw_state;
 
-	if (ss == NULL)
+	/* Not begun (EXPLAIN), or a direct modification, whose state differs. */
+	if (ss == NULL || ((ForeignScan *) node->ss.ps.plan)->operation != CMD_SELECT)
 		return;
 	if (ss->mode == ITG_SCAN_COUNT)
 	{
@@ -1163,6 +1159,8 @@ it_glue_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ExecForeignUpdate = itgExecForeignUpdate;
 	routine->ExecForeignDelete = itgExecForeignDelete;
 	routine->EndForeignModify = itgEndForeignModify;
+	routine->BeginForeignInsert = itgBeginForeignInsert;
+	routine->EndForeignInsert = itgEndForeignModify;
 	routine->IsForeignRelUpdatable = itgIsForeignRelUpdatable;
 	routine->ExplainForeignModify = itgExplainForeignModify;
 	routine->PlanDirectModify = itgPlanDirectModify;

@@ -164,6 +164,7 @@ extern int	itg_converter_slot_of(ItgConverter *conv, AttrNumber attnum);
 extern bool itg_converter_may_be_cut(ItgConverter *conv, AttrNumber attnum);
 extern char *itg_converter_value_text(ItgConverter *conv, const ItgRecord *rec,
 									  AttrNumber attnum);
+extern bool itg_converter_record_cut(ItgConverter *conv, const ItgRecord *rec);
 extern void itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
 							   Datum *values, bool *nulls);
 extern void *itg_palloc_alloc(void *ctx, size_t size);
@@ -210,6 +211,19 @@ extern void itg_http_raise_status_error(ItgHttpRequest *req, const char *what);
 extern const char *itg_http_method(ItgHttpRequest *req);
 extern const char *itg_http_path(ItgHttpRequest *req);
 extern bool itg_http_transport_ok(ItgHttpRequest *req);
+
+/* How a finished write ended, as far as whether IT Glue carried it out. */
+typedef enum ItgWriteOutcome
+{
+	ITG_OUTCOME_ANSWERED,		/* an HTTP answer below 500: success or refusal */
+	ITG_OUTCOME_NOT_SENT,		/* it certainly never reached IT Glue */
+	ITG_OUTCOME_TIMED_OUT,		/* no complete answer in time */
+	ITG_OUTCOME_CONNECTION_LOST,	/* the connection failed mid-way */
+	ITG_OUTCOME_SERVER_ERROR,	/* HTTP 5xx (or 408): it may have run */
+	ITG_OUTCOME_UNREADABLE		/* the answer was too large to read */
+} ItgWriteOutcome;
+
+extern ItgWriteOutcome itg_http_write_outcome(ItgHttpRequest *req);
 extern char *itg_http_excerpt(const char *body, size_t len);
 extern void itg_http_error_context(void *arg);
 
@@ -305,6 +319,8 @@ extern TupleTableSlot *itgExecForeignDelete(EState *estate, ResultRelInfo *rinfo
 											TupleTableSlot *slot,
 											TupleTableSlot *planSlot);
 extern void itgEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void itgBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern bool itg_statement_writes_itglue(EState *estate);
 extern int	itgIsForeignRelUpdatable(Relation rel);
 extern void itgExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 									List *fdw_private, int subplan_index,
@@ -322,10 +338,12 @@ typedef enum ItgWriteKind
 {
 	ITG_WRITE_CREATED = 0,
 	ITG_WRITE_CHANGED = 1,
-	ITG_WRITE_DELETED = 2
+	ITG_WRITE_DELETED = 2,
+	ITG_WRITE_UNKNOWN = 3		/* sent, but whether it ran is unknown */
 } ItgWriteKind;
 
 extern void itg_xact_record_write(ItgWriteKind kind, const char *resource, int64 id);
+extern void itg_xact_record_unknown(const char *resource, const char *label);
 
 /* ---------- planner.c ---------- */
 

@@ -23,10 +23,13 @@
 
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -52,7 +55,8 @@ enum ItgModifyPrivateIndex
 {
 	ITG_MOD_TARGET_ATTRS,		/* attnos UPDATE assigns */
 	ITG_MOD_ON_CONFLICT_SKIP,	/* Integer: INSERT ... ON CONFLICT DO NOTHING */
-	ITG_MOD_HAS_RETURNING		/* Integer */
+	ITG_MOD_HAS_RETURNING,		/* Integer */
+	ITG_MOD_RETURNING_CUT		/* Integer: RETURNING reads a value lists cut */
 };
 
 /* fdw_private of a direct-modify ForeignScan. */
@@ -75,6 +79,7 @@ typedef struct ItgModifyState
 	List	   *target_attrs;
 	bool		on_conflict_skip;
 	bool		has_returning;
+	bool		returning_cut;	/* RETURNING reads a value lists cut */
 	AttrNumber	row_id_attno;	/* junk attribute in the plan's output */
 	MemoryContext temp_cxt;		/* reset per row */
 	ItgHttpStats stats;
@@ -333,9 +338,7 @@ raise_write_error(ItgModifyState *ms, ItgHttpRequest *req, const char *what,
 }
 
 /*
- * with_partial_failure_detail
- *		Run a write; if it fails after earlier rows of the same statement
- *		succeeded, add to the error what IT Glue already has.
+ * A write request: what is sent, and what names it in messages.
  */
 typedef struct WriteCall
 {
@@ -343,72 +346,140 @@ typedef struct WriteCall
 	const char *method;
 	const char *path;
 	const char *body;
-	const char *what;
-	const char *record_id;
+	const char *what;			/* "could not update IT Glue organization 5" */
+	const char *record_id;		/* PATCH, DELETE: the record written */
+	const char *record_name;	/* POST: the name sent, if any */
 	bool		allow_404;		/* direct modify: 404 means no row */
 	bool		allow_taken;	/* ON CONFLICT DO NOTHING */
 } WriteCall;
 
-/* Returns the finished request (2xx), or NULL for an allowed 404 / 422. */
-static ItgHttpRequest *
-send_write(WriteCall *call)
+/* How the rollback warning names a write of unknown outcome. */
+static char *
+unknown_label(WriteCall *call)
+{
+	if (call->record_id != NULL)
+		return psprintf("%s (%s)", call->record_id, call->method);
+	if (call->record_name != NULL)
+		return psprintf("\"%s\" (%s)", call->record_name, call->method);
+	return psprintf("a new record (%s)", call->method);
+}
+
+/*
+ * raise_unknown_outcome
+ *		The request was sent, and whether IT Glue carried it out cannot be
+ *		told (cause says why).  Say so and how to check, and note it for the
+ *		rollback warning.  Such a write is never sent again: it could run
+ *		twice.
+ */
+static void
+raise_unknown_outcome(WriteCall *call, ItgHttpRequest *req, const char *cause)
 {
 	ItgModifyState *ms = call->ms;
-	ItgHttpRequest *volatile req = NULL;
-	MemoryContext oldcxt = CurrentMemoryContext;
+	const char *res = ms->opts->resource->singular;
+	ErrorContextCallback errcb;
 
-	PG_TRY();
-	{
-		long		status;
+	itg_xact_record_unknown(ms->opts->resource->name, unknown_label(call));
+	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
+	if (ms->operation == CMD_INSERT && call->record_name != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN),
+				 errmsg("whether IT Glue created %s \"%s\" is unknown", res, call->record_name),
+				 errdetail("%s", cause),
+				 errhint("Look for %s \"%s\" in IT Glue before running the statement again. The request was not repeated, because IT Glue may already have carried it out.",
+						 res, call->record_name)));
+	if (ms->operation == CMD_INSERT)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN),
+				 errmsg("whether IT Glue created the %s is unknown", res),
+				 errdetail("%s", cause),
+				 errhint("Look for the new %s in IT Glue before running the statement again. The request was not repeated, because IT Glue may already have carried it out.",
+						 res)));
+	if (ms->operation == CMD_UPDATE)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN),
+				 errmsg("whether IT Glue changed %s %s is unknown", res, call->record_id),
+				 errdetail("%s", cause),
+				 errhint("Check %s %s in IT Glue before running the statement again. The request was not repeated, because IT Glue may already have carried it out.",
+						 res, call->record_id)));
+	ereport(ERROR,
+			(errcode(ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN),
+			 errmsg("whether IT Glue deleted %s %s is unknown", res, call->record_id),
+			 errdetail("%s", cause),
+			 errhint("Check whether %s %s still exists in IT Glue before running the statement again. The request was not repeated, because IT Glue may already have carried it out.",
+					 res, call->record_id)));
+}
 
-		req = itg_http_start(ms->opts, call->method, call->path, call->body, &ms->stats);
-		itg_http_wait(req);
-		status = itg_http_status(req);
-		if (!itg_http_transport_ok(req) || status < 200 || status > 299)
-		{
-			if (itg_http_transport_ok(req) && status == 404 && call->allow_404)
-			{
-				itg_http_release(req);
-				req = NULL;
-			}
-			else if (itg_http_transport_ok(req) && status == 422 && call->allow_taken)
-			{
-				size_t		len;
-				const char *body = itg_http_body(req, &len);
-				ItgApiError api;
+/* Are two ids the same record ("21" and "021" are)? */
+static bool
+same_id(const char *a, const char *b)
+{
+	char	   *end_a;
+	char	   *end_b;
+	long long	ia;
+	long long	ib;
 
-				if (itg_parse_error_body(body, len, itg_palloc_alloc, CurrentMemoryContext, &api) &&
-					strstr(api.all_text, "has already been taken"))
-				{
-					itg_http_release(req);
-					req = NULL;
-				}
-				else
-					raise_write_error(ms, req, call->what, call->record_id);
-			}
-			else
-				raise_write_error(ms, req, call->what, call->record_id);
-		}
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
+	if (strcmp(a, b) == 0)
+		return true;
+	errno = 0;
+	ia = strtoll(a, &end_a, 10);
+	ib = strtoll(b, &end_b, 10);
+	return errno == 0 && end_a != a && *end_a == '\0' && end_b != b && *end_b == '\0' &&
+		ia == ib;
+}
 
-		if (ms->ndone == 0)
-			PG_RE_THROW();
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		edata->detail = psprintf("%s%sBefore this error the statement had already %s %s %s in IT Glue; IT Glue is not transactional, so they remain.",
-								 edata->detail ? edata->detail : "",
-								 edata->detail ? "\n" : "",
-								 ms->operation == CMD_INSERT ? "created" :
-								 ms->operation == CMD_UPDATE ? "changed" : "deleted",
-								 ms->opts->resource->name, ms->done_ids.data);
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
-	return req;
+/* Is this text an IT Glue id (a positive integer)? */
+static bool
+is_record_id(const char *id)
+{
+	if (*id == '\0')
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!isdigit((unsigned char) *p))
+			return false;
+	return true;
+}
+
+/*
+ * answer_record
+ *		IT Glue's answer to a successful write must be the record written:
+ *		one resource object of the table's type, with the id written (PATCH,
+ *		DELETE) or a new id (POST).  Anything else leaves the outcome unknown.
+ */
+static ItgRecord *
+answer_record(WriteCall *call, ItgHttpRequest *req)
+{
+	ItgModifyState *ms = call->ms;
+	const ItgResource *res = ms->opts->resource;
+	size_t		len;
+	const char *body = itg_http_body(req, &len);
+	ItgPage		page;
+	char		errbuf[256];
+	ItgRecord  *rec;
+
+	/* The bulk DELETE answers with a list of the deleted records. */
+	if (!itg_parse_page(body, len, ms->attr_names, ms->nattr_names,
+						ms->operation != CMD_DELETE, itg_palloc_alloc,
+						CurrentMemoryContext, &page, errbuf, sizeof(errbuf)))
+		raise_unknown_outcome(call, req,
+							  psprintf(_("IT Glue's answer is not a record: %s."), errbuf));
+	if (!itg_check_record_types(body, len, res->json_type, errbuf, sizeof(errbuf)))
+		raise_unknown_outcome(call, req,
+							  psprintf(_("IT Glue's answer is not a record of %s: %s."),
+									   res->name, errbuf));
+	if (page.nrecords != 1)
+		raise_unknown_outcome(call, req,
+							  psprintf(_("IT Glue's answer holds %d records instead of one."),
+									   page.nrecords));
+	rec = &page.records[0];
+	if (call->record_id != NULL && !same_id(rec->id, call->record_id))
+		raise_unknown_outcome(call, req,
+							  psprintf(_("IT Glue answered with %s %s instead."),
+									   res->singular, rec->id));
+	if (!is_record_id(rec->id))
+		raise_unknown_outcome(call, req,
+							  psprintf(_("IT Glue's answer has the id \"%s\", which is not an IT Glue id."),
+									   rec->id));
+	return rec;
 }
 
 /* Note a successful write for messages and for the rollback warning. */
@@ -416,8 +487,6 @@ static void
 record_done(ItgModifyState *ms, const char *id_text)
 {
 	MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(ms->done_ids.data));
-	char	   *end;
-	long long	id = strtoll(id_text, &end, 10);
 
 	if (ms->ndone < 20)
 		appendStringInfo(&ms->done_ids, "%s%s", ms->ndone > 0 ? ", " : "", id_text);
@@ -427,43 +496,175 @@ record_done(ItgModifyState *ms, const char *id_text)
 	MemoryContextSwitchTo(old);
 	itg_xact_record_write(ms->operation == CMD_INSERT ? ITG_WRITE_CREATED :
 						  ms->operation == CMD_UPDATE ? ITG_WRITE_CHANGED : ITG_WRITE_DELETED,
-						  ms->opts->resource->name, *end == '\0' ? (int64) id : -1);
+						  ms->opts->resource->name, (int64) strtoll(id_text, NULL, 10));
+}
+
+/* "/organizations/5", with the id escaped for a path. */
+static char *
+record_path(ItgModifyState *ms, const char *id)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s/", ms->opts->resource->path);
+	itg_append_encoded(&buf, id);
+	return buf.data;
 }
 
 /*
- * fill_from_response
- *		Parse the record IT Glue returned and store it in the slot, for
- *		RETURNING.  A list answer (bulk DELETE) gives its first record.
+ * read_full_record
+ *		GET a record from the show route, which has every value whole.  NULL
+ *		when it does not exist.
  */
-static const char *
-fill_from_response(ItgModifyState *ms, ItgHttpRequest *req, bool list,
-				   TupleTableSlot *slot)
+static ItgRecord *
+read_full_record(ItgModifyState *ms, const char *id)
 {
-	size_t		len;
-	const char *body = itg_http_body(req, &len);
+	char	   *what = psprintf("could not read IT Glue %s %s", ms->opts->resource->singular, id);
+	ItgHttpRequest *req = itg_http_start(ms->opts, "GET", record_path(ms, id), NULL, &ms->stats);
 	ItgPage		page;
 	char		errbuf[256];
+	long		status;
 
-	if (!itg_parse_page(body, len, ms->attr_names, ms->nattr_names, !list,
-						itg_palloc_alloc, CurrentMemoryContext, &page, errbuf, sizeof(errbuf)))
+	itg_http_wait(req);
+	if (!itg_http_transport_ok(req))
+		itg_http_raise_transport_error(req, what);
+	status = itg_http_status(req);
+	if (status == 404)
 	{
-		if (!ms->has_returning)
-			return NULL;		/* the write succeeded; the echo does not matter */
+		itg_http_release(req);
+		return NULL;
+	}
+	if (status < 200 || status > 299)
+		itg_http_raise_status_error(req, what);
+	if (itg_http_parse_page(req, ms->attr_names, ms->nattr_names, true, CurrentMemoryContext,
+							&page, errbuf, sizeof(errbuf)) &&
+		!same_id(page.records[0].id, id))
+		snprintf(errbuf, sizeof(errbuf), "the answer is record %s", page.records[0].id);
+	else if (page.nrecords == 1)
+		errbuf[0] = '\0';
+	if (errbuf[0] != '\0')
+	{
+		ErrorContextCallback errcb;
+
+		ITG_PUSH_REQUEST_CONTEXT(errcb, req);
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("IT Glue carried out the %s, but its answer could not be read: %s",
-						ms->operation == CMD_INSERT ? "insert" :
-						ms->operation == CMD_UPDATE ? "update" : "delete", errbuf)));
+				 errmsg("%s: %s", what, errbuf)));
 	}
-	if (page.nrecords == 0)
-		return NULL;
-	if (ms->has_returning)
+	itg_http_release(req);
+	return &page.records[0];
+}
+
+/*
+ * perform_write
+ *		Send one write and check IT Glue's answer.  Returns the record IT Glue
+ *		answered with, or NULL for an allowed 404 (direct modify: no such
+ *		record) or taken name (ON CONFLICT DO NOTHING).  The write is noted as
+ *		done as soon as the answer proves it, before anything else can fail.
+ */
+static ItgRecord *
+perform_write(WriteCall *call)
+{
+	ItgModifyState *ms = call->ms;
+	ItgHttpRequest *req;
+	long		status;
+	ItgRecord  *rec;
+
+	req = itg_http_start(ms->opts, call->method, call->path, call->body, &ms->stats);
+	itg_http_wait(req);
+	switch (itg_http_write_outcome(req))
 	{
-		ExecClearTuple(slot);
-		itg_converter_fill(ms->conv, &page.records[0], slot->tts_values, slot->tts_isnull);
-		ExecStoreVirtualTuple(slot);
+		case ITG_OUTCOME_ANSWERED:
+		case ITG_OUTCOME_NOT_SENT:
+			break;
+		case ITG_OUTCOME_TIMED_OUT:
+			raise_unknown_outcome(call, req, _("The request timed out before IT Glue answered."));
+			break;
+		case ITG_OUTCOME_CONNECTION_LOST:
+			raise_unknown_outcome(call, req, _("The connection was lost before IT Glue answered."));
+			break;
+		case ITG_OUTCOME_SERVER_ERROR:
+			raise_unknown_outcome(call, req,
+								  psprintf(_("IT Glue answered with a server error (HTTP %ld)."),
+										   itg_http_status(req)));
+			break;
+		case ITG_OUTCOME_UNREADABLE:
+			raise_unknown_outcome(call, req, _("IT Glue's answer was too large to read."));
+			break;
 	}
-	return page.records[0].id;
+
+	status = itg_http_status(req);
+	if (!itg_http_transport_ok(req) || status < 200 || status > 299)
+	{
+		if (itg_http_transport_ok(req) && status == 404 && call->allow_404)
+		{
+			itg_http_release(req);
+			return NULL;
+		}
+		if (itg_http_transport_ok(req) && status == 422 && call->allow_taken)
+		{
+			size_t		len;
+			const char *body = itg_http_body(req, &len);
+			ItgApiError api;
+
+			if (itg_parse_error_body(body, len, itg_palloc_alloc, CurrentMemoryContext, &api) &&
+				strstr(api.all_text, "has already been taken"))
+			{
+				itg_http_release(req);
+				return NULL;
+			}
+		}
+		raise_write_error(ms, req, call->what, call->record_id);
+	}
+	rec = answer_record(call, req);
+	record_done(ms, rec->id);
+	itg_http_release(req);
+
+	/* RETURNING never shows a value the answer may have cut. */
+	if (ms->returning_cut && ms->operation != CMD_DELETE &&
+		itg_converter_record_cut(ms->conv, rec))
+	{
+		ItgRecord  *full = read_full_record(ms, rec->id);
+
+		if (full != NULL)
+			rec = full;
+	}
+	return rec;
+}
+
+/*
+ * rethrow_with_done
+ *		In a PG_CATCH: if earlier rows of the statement were written, add to
+ *		the error what IT Glue already has, then re-throw.
+ */
+static void
+rethrow_with_done(ItgModifyState *ms, MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	if (ms->ndone == 0)
+		PG_RE_THROW();
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	edata->detail = psprintf("%s%sBefore this error the statement had already %s %s %s in IT Glue; IT Glue is not transactional, so they remain.",
+							 edata->detail ? edata->detail : "",
+							 edata->detail ? "\n" : "",
+							 ms->operation == CMD_INSERT ? "created" :
+							 ms->operation == CMD_UPDATE ? "changed" : "deleted",
+							 ms->opts->resource->name, ms->done_ids.data);
+	ReThrowError(edata);
+}
+
+/* Put the record IT Glue answered with in the slot, for RETURNING. */
+static void
+fill_returning(ItgModifyState *ms, ItgRecord *rec, TupleTableSlot *slot)
+{
+	if (!ms->has_returning)
+		return;
+	ExecClearTuple(slot);
+	itg_converter_fill(ms->conv, rec, slot->tts_values, slot->tts_isnull);
+	ExecStoreVirtualTuple(slot);
 }
 
 /* ---------- planning ---------- */
@@ -554,6 +755,38 @@ updated_columns(PlannerInfo *root, Index rtindex)
 }
 
 /*
+ * returning_reads_cut
+ *		Does a RETURNING list read a value that a list response may cut (the
+ *		whole row, the attributes object, quick-notes)?  A write's answer may
+ *		be such a response, so those values are then read from the show
+ *		route.  Any Var counts, whatever its relation: at worst one extra read.
+ */
+static bool
+returning_reads_cut(ItgColumns *cols, List *returning)
+{
+	ListCell   *lc;
+
+	foreach(lc, pull_var_clause((Node *) returning, PVC_RECURSE_AGGREGATES |
+								PVC_RECURSE_WINDOWFUNCS | PVC_RECURSE_PLACEHOLDERS))
+	{
+		Var		   *var = (Var *) lfirst(lc);
+		const ItgColumn *col;
+
+		if (!IsA(var, Var) || var->varattno > cols->natts)
+			continue;
+		if (var->varattno == 0)
+			return true;
+		if (var->varattno < 0)
+			continue;
+		col = &cols->cols[var->varattno - 1];
+		if (col->kind == ITG_COLKIND_ALL ||
+			(col->def != NULL && (col->def->flags & ITG_COL_TRUNCATED)))
+			return true;
+	}
+	return false;
+}
+
+/*
  * itgPlanForeignModify
  *		Check permissions and columns now, so mistakes fail before any
  *		request is sent.
@@ -568,6 +801,8 @@ itgPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	ItgOptions *opts = itg_get_options(rte->relid, GetUserId(), false);
 	ItgColumns *cols = itg_table_columns(rel, opts->resource);
 	List	   *target_attrs = NIL;
+	List	   *returning = NIL;
+	bool		returning_cut;
 
 	check_write_allowed(rel, opts, operation);
 
@@ -587,12 +822,15 @@ itgPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 			target_attrs = lappend_int(target_attrs, attno);
 		}
 	}
+	if (plan->returningLists != NIL)
+		returning = list_nth(plan->returningLists, subplan_index);
+	returning_cut = returning_reads_cut(cols, returning);
 	table_close(rel, NoLock);
 
-	return list_make3(target_attrs,
+	return list_make4(target_attrs,
 					  makeInteger(plan->onConflictAction == ONCONFLICT_NOTHING ? 1 : 0),
-					  makeInteger(plan->returningLists != NIL &&
-								  list_nth(plan->returningLists, subplan_index) != NIL ? 1 : 0));
+					  makeInteger(returning != NIL ? 1 : 0),
+					  makeInteger(returning_cut ? 1 : 0));
 }
 
 /* Set up the state shared by modify and direct modify. */
@@ -632,6 +870,7 @@ itgBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	ms->target_attrs = (List *) list_nth(fdw_private, ITG_MOD_TARGET_ATTRS);
 	ms->on_conflict_skip = intVal(list_nth(fdw_private, ITG_MOD_ON_CONFLICT_SKIP)) != 0;
 	ms->has_returning = intVal(list_nth(fdw_private, ITG_MOD_HAS_RETURNING)) != 0;
+	ms->returning_cut = intVal(list_nth(fdw_private, ITG_MOD_RETURNING_CUT)) != 0;
 
 	if (mtstate->operation == CMD_UPDATE || mtstate->operation == CMD_DELETE)
 	{
@@ -649,24 +888,112 @@ itgBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 }
 
 /*
- * itgExecForeignInsert
- *		POST one record; RETURNING gets what IT Glue stored.
+ * itgBeginForeignInsert
+ *		Rows that reach the table without a plan of its own: COPY FROM, and
+ *		tuple routing into a foreign partition (INSERT into the partitioned
+ *		table, or an UPDATE that moves a row into this partition).  As in
+ *		postgres_fdw, each row is then inserted as by INSERT: one POST.
  */
-TupleTableSlot *
-itgExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
-					 TupleTableSlot *slot, TupleTableSlot *planSlot)
+void
+itgBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;	/* NULL for COPY */
+	EState	   *estate = mtstate->ps.state;
+	Relation	rel = rinfo->ri_RelationDesc;
+	ItgModifyState *ms;
+
+	/*
+	 * A partition the same UPDATE also updates would read the moved rows
+	 * again later in the statement and update them a second time.
+	 */
+	if (plan != NULL && plan->operation == CMD_UPDATE &&
+		(rinfo->ri_usesFdwDirectModify || rinfo->ri_FdwState != NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot move rows into foreign table \"%s\" in an UPDATE that also updates it",
+						RelationGetRelationName(rel)),
+				 errhint("Add a condition on the partition key that leaves this partition out of the UPDATE.")));
+	if (plan != NULL && plan->onConflictAction != ONCONFLICT_NONE &&
+		plan->onConflictAction != ONCONFLICT_NOTHING)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ON CONFLICT DO UPDATE is not supported for foreign table \"%s\"",
+						RelationGetRelationName(rel))));
+
+	ms = palloc0(sizeof(ItgModifyState));
+	init_modify_state(ms, rel, itg_result_rel_userid(rinfo, estate), CMD_INSERT,
+					  estate->es_query_cxt);
+	/* The planner checked this for tables named in the statement, not here. */
+	check_write_allowed(rel, ms->opts, CMD_INSERT);
+	ms->on_conflict_skip = plan != NULL && plan->onConflictAction == ONCONFLICT_NOTHING;
+	ms->has_returning = rinfo->ri_returningList != NIL;
+	ms->returning_cut = returning_reads_cut(ms->cols, rinfo->ri_returningList);
+	rinfo->ri_FdwState = ms;
+}
+
+/*
+ * modify_state
+ *		The state Begin set up for this operation.  A row cannot arrive
+ *		without it; if one ever does, it is an error, not a crash.
+ */
+static ItgModifyState *
+modify_state(ResultRelInfo *rinfo, CmdType operation)
 {
 	ItgModifyState *ms = (ItgModifyState *) rinfo->ri_FdwState;
+
+	if (ms == NULL || ms->operation != operation)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("foreign table \"%s\" was not prepared for this %s",
+						RelationGetRelationName(rinfo->ri_RelationDesc),
+						operation == CMD_INSERT ? "INSERT" :
+						operation == CMD_UPDATE ? "UPDATE" : "DELETE")));
+	return ms;
+}
+
+/*
+ * write_row
+ *		Write one row with writer, in memory reset per row.  When it fails
+ *		after earlier rows of the statement were written, the error says what
+ *		IT Glue already has.
+ */
+typedef TupleTableSlot *(*RowWriter) (ItgModifyState *ms, TupleTableSlot *slot,
+									  TupleTableSlot *planSlot);
+
+static TupleTableSlot *
+write_row(ResultRelInfo *rinfo, CmdType operation, RowWriter writer,
+		  TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	ItgModifyState *ms = modify_state(rinfo, operation);
 	MemoryContext old;
-	ItgBodyAttr *attrs;
-	int			nattrs = 0;
-	WriteCall	call = {0};
-	ItgHttpRequest *req;
-	const char *new_id;
+	TupleTableSlot *volatile result = NULL;
+	TupleTableSlot *volatile row = slot;
+	TupleTableSlot *volatile plan_row = planSlot;
 
 	MemoryContextReset(ms->temp_cxt);
 	old = MemoryContextSwitchTo(ms->temp_cxt);
-	attrs = palloc0(sizeof(ItgBodyAttr) * Max(ms->cols->natts, 1));
+	PG_TRY();
+	{
+		result = writer(ms, row, plan_row);
+	}
+	PG_CATCH();
+	{
+		rethrow_with_done(ms, old);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+	return result;
+}
+
+/* POST one row; NULL when ON CONFLICT DO NOTHING skipped it. */
+static TupleTableSlot *
+insert_row(ItgModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	ItgBodyAttr *attrs = palloc0(sizeof(ItgBodyAttr) * Max(ms->cols->natts, 1));
+	int			nattrs = 0;
+	WriteCall	call = {0};
+	ItgRecord  *rec;
+
 	slot_getallattrs(slot);
 	for (int i = 0; i < ms->cols->natts; i++)
 	{
@@ -676,7 +1003,10 @@ itgExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 			continue;			/* unset columns keep IT Glue's defaults */
 		if (column_read_only(col))
 			reject_read_only(ms->rel, col);
-		datum_to_attr(col, slot->tts_values[i], false, &attrs[nattrs++]);
+		datum_to_attr(col, slot->tts_values[i], false, &attrs[nattrs]);
+		if (strcmp(attrs[nattrs].name, "name") == 0 && attrs[nattrs].kind == ITG_JSON_STRING)
+			call.record_name = attrs[nattrs].text;
+		nattrs++;
 	}
 
 	call.ms = ms;
@@ -685,17 +1015,22 @@ itgExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	call.body = build_body(ms, attrs, nattrs, false);
 	call.what = psprintf("could not create IT Glue %s", ms->opts->resource->singular);
 	call.allow_taken = ms->on_conflict_skip;
-	req = send_write(&call);
-	if (req == NULL)
-	{
-		MemoryContextSwitchTo(old);
+	rec = perform_write(&call);
+	if (rec == NULL)
 		return NULL;			/* ON CONFLICT DO NOTHING: skipped */
-	}
-	new_id = fill_from_response(ms, req, false, slot);
-	record_done(ms, new_id ? new_id : "(unknown id)");
-	itg_http_release(req);
-	MemoryContextSwitchTo(old);
+	fill_returning(ms, rec, slot);
 	return slot;
+}
+
+/*
+ * itgExecForeignInsert
+ *		POST one record; RETURNING gets what IT Glue stored.
+ */
+TupleTableSlot *
+itgExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+					 TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	return write_row(rinfo, CMD_INSERT, insert_row, slot, planSlot);
 }
 
 /* The row identity of the row being updated or deleted, as text. */
@@ -712,18 +1047,6 @@ row_id_text(ItgModifyState *ms, TupleTableSlot *planSlot)
 		elog(ERROR, "row identity is NULL");
 	getTypeOutputInfo(ms->cols->cols[attno - 1].type_oid, &outfunc, &varlena);
 	return OidOutputFunctionCall(outfunc, d);
-}
-
-/* "/organizations/5", with the id escaped for a path. */
-static char *
-record_path(ItgModifyState *ms, const char *id)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "%s/", ms->opts->resource->path);
-	itg_append_encoded(&buf, id);
-	return buf.data;
 }
 
 /* PATCH body with just the assigned columns. */
@@ -744,50 +1067,16 @@ patch_body(ItgModifyState *ms, List *target_attrs, Datum *values, bool *nulls)
 	return build_body(ms, attrs, n, false);
 }
 
-/*
- * itgExecForeignUpdate
- *		PATCH the record with the assigned columns only.
- */
-TupleTableSlot *
-itgExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
-					 TupleTableSlot *slot, TupleTableSlot *planSlot)
+/* The PATCH of one record with these values of the assigned columns. */
+static void
+patch_call(WriteCall *call, ItgModifyState *ms, const char *id, Datum *values, bool *nulls)
 {
-	ItgModifyState *ms = (ItgModifyState *) rinfo->ri_FdwState;
-	MemoryContext old;
-	int			n = list_length(ms->target_attrs);
-	Datum	   *values;
-	bool	   *nulls;
-	WriteCall	call = {0};
-	ItgHttpRequest *req;
-	ListCell   *lc;
-	int			i = 0;
-	char	   *id;
-
-	MemoryContextReset(ms->temp_cxt);
-	old = MemoryContextSwitchTo(ms->temp_cxt);
-	values = palloc(sizeof(Datum) * Max(n, 1));
-	nulls = palloc(sizeof(bool) * Max(n, 1));
-	slot_getallattrs(slot);
-	foreach(lc, ms->target_attrs)
-	{
-		values[i] = slot->tts_values[lfirst_int(lc) - 1];
-		nulls[i] = slot->tts_isnull[lfirst_int(lc) - 1];
-		i++;
-	}
-	id = row_id_text(ms, planSlot);
-
-	call.ms = ms;
-	call.method = "PATCH";
-	call.path = record_path(ms, id);
-	call.body = patch_body(ms, ms->target_attrs, values, nulls);
-	call.what = psprintf("could not update IT Glue %s %s", ms->opts->resource->singular, id);
-	call.record_id = id;
-	req = send_write(&call);
-	fill_from_response(ms, req, false, slot);
-	record_done(ms, id);
-	itg_http_release(req);
-	MemoryContextSwitchTo(old);
-	return slot;
+	call->ms = ms;
+	call->method = "PATCH";
+	call->path = record_path(ms, id);
+	call->body = patch_body(ms, ms->target_attrs, values, nulls);
+	call->what = psprintf("could not update IT Glue %s %s", ms->opts->resource->singular, id);
+	call->record_id = id;
 }
 
 /* The bulk DELETE body for one id. */
@@ -803,55 +1092,87 @@ delete_body(ItgModifyState *ms, const char *id)
 	return build_body(ms, &attr, 1, true);
 }
 
-/*
- * itgExecForeignDelete
- *		IT Glue deletes only through the bulk route: DELETE with one id.
- */
+/* IT Glue deletes only through the bulk route: DELETE with one id. */
+static void
+delete_call(WriteCall *call, ItgModifyState *ms, const char *id)
+{
+	call->ms = ms;
+	call->method = "DELETE";
+	call->path = ms->opts->resource->path;
+	call->body = delete_body(ms, id);
+	call->what = psprintf("could not delete IT Glue %s %s", ms->opts->resource->singular, id);
+	call->record_id = id;
+}
+
+/* PATCH one row with the assigned columns only. */
+static TupleTableSlot *
+update_row(ItgModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	int			n = list_length(ms->target_attrs);
+	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
+	WriteCall	call = {0};
+	ListCell   *lc;
+	int			i = 0;
+
+	slot_getallattrs(slot);
+	foreach(lc, ms->target_attrs)
+	{
+		values[i] = slot->tts_values[lfirst_int(lc) - 1];
+		nulls[i] = slot->tts_isnull[lfirst_int(lc) - 1];
+		i++;
+	}
+	patch_call(&call, ms, row_id_text(ms, planSlot), values, nulls);
+	fill_returning(ms, perform_write(&call), slot);
+	return slot;
+}
+
+TupleTableSlot *
+itgExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+					 TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	return write_row(rinfo, CMD_UPDATE, update_row, slot, planSlot);
+}
+
+/* DELETE one row; RETURNING gets the record IT Glue deleted. */
+static TupleTableSlot *
+delete_row(ItgModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	WriteCall	call = {0};
+	char	   *id = row_id_text(ms, planSlot);
+	ItgRecord  *before = NULL;
+	ItgRecord  *answer;
+
+	/*
+	 * The bulk DELETE answers like a list, which may cut values, and the
+	 * record cannot be read again afterwards: read it whole first.
+	 */
+	if (ms->returning_cut)
+		before = read_full_record(ms, id);
+	delete_call(&call, ms, id);
+	answer = perform_write(&call);
+	fill_returning(ms, before != NULL ? before : answer, slot);
+	return slot;
+}
+
 TupleTableSlot *
 itgExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 					 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
-	ItgModifyState *ms = (ItgModifyState *) rinfo->ri_FdwState;
-	MemoryContext old;
-	WriteCall	call = {0};
-	ItgHttpRequest *req;
-	char	   *id;
-
-	MemoryContextReset(ms->temp_cxt);
-	old = MemoryContextSwitchTo(ms->temp_cxt);
-	id = row_id_text(ms, planSlot);
-	call.ms = ms;
-	call.method = "DELETE";
-	call.path = ms->opts->resource->path;
-	call.body = delete_body(ms, id);
-	call.what = psprintf("could not delete IT Glue %s %s", ms->opts->resource->singular, id);
-	call.record_id = id;
-	req = send_write(&call);
-	if (fill_from_response(ms, req, true, slot) == NULL && ms->has_returning)
-	{
-		/* No echo: RETURNING still gets the id. */
-		AttrNumber	attno = id_column(ms->cols);
-
-		ExecClearTuple(slot);
-		memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
-		slot->tts_values[attno - 1] = itg_convert_text(id, ms->cols->cols[attno - 1].type_oid,
-													   ms->cols->cols[attno - 1].typmod);
-		slot->tts_isnull[attno - 1] = false;
-		ExecStoreVirtualTuple(slot);
-	}
-	record_done(ms, id);
-	itg_http_release(req);
-	MemoryContextSwitchTo(old);
-	return slot;
+	return write_row(rinfo, CMD_DELETE, delete_row, slot, planSlot);
 }
 
+/* Also EndForeignInsert: the state is the same. */
 void
 itgEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 {
 	ItgModifyState *ms = (ItgModifyState *) rinfo->ri_FdwState;
 
 	if (ms != NULL)
+	{
 		MemoryContextDelete(ms->temp_cxt);
+		rinfo->ri_FdwState = NULL;
+	}
 }
 
 /*
@@ -1045,13 +1366,14 @@ itgBeginDirectModify(ForeignScanState *node, int eflags)
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 	ds = palloc0(sizeof(ItgDirectState));
-	node->fdw_state = ds;
 	init_modify_state(&ds->ms, node->ss.ss_currentRelation,
 					  itg_scan_userid(fsplan, estate), fsplan->operation,
 					  estate->es_query_cxt);
 	ds->ms.target_attrs = (List *) list_nth(fsplan->fdw_private, ITG_DIRECT_TARGET_ATTRS);
 	ds->set_processed = intVal(list_nth(fsplan->fdw_private, ITG_DIRECT_SET_PROCESSED)) != 0;
 	ds->exprs = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
+	/* Set last: the other callbacks take a state as complete. */
+	node->fdw_state = ds;
 }
 
 /*
@@ -1063,11 +1385,17 @@ TupleTableSlot *
 itgIterateDirectModify(ForeignScanState *node)
 {
 	ItgDirectState *ds = (ItgDirectState *) node->fdw_state;
-	ItgModifyState *ms = &ds->ms;
+	ItgModifyState *ms;
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 	EState	   *estate = node->ss.ps.state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 
+	if (ds == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("foreign table \"%s\" was not prepared for this statement",
+						RelationGetRelationName(node->ss.ss_currentRelation))));
+	ms = &ds->ms;
 	if (!ds->done)
 	{
 		int			n = list_length(ds->exprs) - 1;
@@ -1079,7 +1407,6 @@ itgIterateDirectModify(ForeignScanState *node)
 		bool		varlena;
 		char	   *id;
 		WriteCall	call = {0};
-		ItgHttpRequest *req;
 		ListCell   *lc;
 		int			i = 0;
 
@@ -1096,30 +1423,13 @@ itgIterateDirectModify(ForeignScanState *node)
 			i++;
 		}
 
-		call.ms = ms;
-		call.record_id = id;
-		call.allow_404 = true;
 		if (ms->operation == CMD_UPDATE)
-		{
-			call.method = "PATCH";
-			call.path = record_path(ms, id);
-			call.body = patch_body(ms, ms->target_attrs, values, nulls);
-			call.what = psprintf("could not update IT Glue %s %s", ms->opts->resource->singular, id);
-		}
+			patch_call(&call, ms, id, values, nulls);
 		else
-		{
-			call.method = "DELETE";
-			call.path = ms->opts->resource->path;
-			call.body = delete_body(ms, id);
-			call.what = psprintf("could not delete IT Glue %s %s", ms->opts->resource->singular, id);
-		}
-		req = send_write(&call);
-		if (req != NULL)
-		{
-			record_done(ms, id);
+			delete_call(&call, ms, id);
+		call.allow_404 = true;
+		if (perform_write(&call) != NULL)
 			ds->processed = 1;
-			itg_http_release(req);
-		}
 		if (ds->set_processed)
 			estate->es_processed += ds->processed;
 		if (node->ss.ps.instrument)
@@ -1134,7 +1444,10 @@ itgEndDirectModify(ForeignScanState *node)
 	ItgDirectState *ds = (ItgDirectState *) node->fdw_state;
 
 	if (ds != NULL)
+	{
 		MemoryContextDelete(ds->ms.temp_cxt);
+		node->fdw_state = NULL;
+	}
 }
 
 void
@@ -1151,4 +1464,47 @@ itgExplainDirectModify(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("IT Glue Requests", NULL, ds->ms.stats.requests, es);
 		ExplainPropertyInteger("IT Glue Retries", NULL, ds->ms.stats.retries, es);
 	}
+}
+
+/* ---------- statements that write to IT Glue ---------- */
+
+/* Is this relation a foreign table of this FDW? */
+static bool
+is_itglue_table(Oid relid)
+{
+	return get_rel_relkind(relid) == RELKIND_FOREIGN_TABLE &&
+		GetFdwRoutineByRelId(relid)->ExecForeignInsert == itgExecForeignInsert;
+}
+
+/*
+ * itg_statement_writes_itglue
+ *		Does the statement being run write to IT Glue: a foreign table of
+ *		this FDW, or a partitioned table with one among its partitions, as a
+ *		target anywhere in the plan (CTEs included)?  The scans of such a
+ *		statement read values a list may cut in full, whatever
+ *		refetch_truncated says: a cut value must neither choose the records
+ *		written nor be written back.
+ */
+bool
+itg_statement_writes_itglue(EState *estate)
+{
+	PlannedStmt *stmt = estate->es_plannedstmt;
+	ListCell   *lc;
+
+	if (stmt == NULL)
+		return false;
+	foreach(lc, stmt->resultRelations)
+	{
+		Oid			relid = exec_rt_fetch(lfirst_int(lc), estate)->relid;
+		ListCell   *lc2;
+
+		if (is_itglue_table(relid))
+			return true;
+		if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+			continue;
+		foreach(lc2, find_all_inheritors(relid, NoLock, NULL))
+			if (is_itglue_table(lfirst_oid(lc2)))
+				return true;
+	}
+	return false;
 }
