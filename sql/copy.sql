@@ -30,6 +30,23 @@ SELECT id, name, short_name, quick_notes, description FROM :o
  WHERE name LIKE 'Copy %' OR name LIKE 'Csv %' ORDER BY id;
 SELECT count(*) FROM sim_requests();
 
+-- Many rows: one POST each, in order, with exactly the row's values.
+SELECT sim_clear();
+COPY :o (name, short_name) FROM PROGRAM
+  'awk ''BEGIN { for (i = 1; i <= 150; i++) printf "Bulk Text %03d Ltd\tBT%03d\n", i, i }''';
+COPY :o (name, short_name) FROM PROGRAM
+  'awk ''BEGIN { for (i = 1; i <= 150; i++) printf "\"Bulk, Csv %03d\",BC%03d\n", i, i }'''
+  (FORMAT csv);
+WITH r AS (SELECT row_number() OVER () AS n, r FROM sim_requests() r)
+SELECT count(*) AS posts,
+       count(*) FILTER (WHERE r = format('POST /organizations {"data":{"type":"organizations","attributes":{"name":"Bulk Text %s Ltd","short-name":"BT%s"}}}',
+                                         lpad(n::text, 3, '0'), lpad(n::text, 3, '0'))
+                           OR r = format('POST /organizations {"data":{"type":"organizations","attributes":{"name":"Bulk, Csv %s","short-name":"BC%s"}}}',
+                                         lpad((n - 150)::text, 3, '0'), lpad((n - 150)::text, 3, '0'))) AS exact
+  FROM r;
+SELECT count(*), min(id), max(id) FROM :o WHERE name LIKE 'Bulk%';
+SELECT sim_clear();
+
 -- A row IT Glue refuses stops COPY; the error says what was already created.
 SET client_min_messages = error;
 COPY :o (name) FROM STDIN;
@@ -105,6 +122,10 @@ VALUES ('Draft Co', 4, 'not yet in IT Glue'), ('Routed Co', 1, 'created by routi
 RETURNING id, name, organization_status_id, quick_notes;
 SELECT * FROM sim_requests();
 SELECT * FROM orgs_draft ORDER BY name;
+-- EXPLAIN ANALYZE runs it: the routed row is POSTed.
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+INSERT INTO orgs_by_status (name, organization_status_id) VALUES ('Explained Co', 1);
+SELECT * FROM sim_requests();
 
 -- COPY into the partitioned table routes each row too.
 COPY orgs_by_status (name, organization_status_id) FROM STDIN (FORMAT csv);
