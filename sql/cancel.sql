@@ -17,6 +17,8 @@ DECLARE
 	w text;
 BEGIN
 	FOR i IN 1..200 LOOP
+		-- Within one transaction the statistics snapshot is cached: drop it.
+		PERFORM pg_stat_clear_snapshot();
 		SELECT wait_event_type INTO w FROM pg_stat_activity
 		 WHERE query LIKE 'SELECT count(id) FROM itglue.organizations%' AND pid <> pg_backend_pid();
 		IF w = 'Extension' THEN
