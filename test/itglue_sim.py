@@ -34,6 +34,7 @@ Usage:
 
 import argparse
 import calendar
+import codecs
 import collections
 import datetime
 import http
@@ -1578,7 +1579,10 @@ FAULT_KINDS = {"malformed", "truncated", "html200", "wrong_content_type", "huge"
                "other_id", "other_type"}
 RULE_KEYS = {"method", "path", "path_prefix", "query_contains", "times", "skip", "action"}
 ACTION_KEYS = {"status", "retry_after", "html", "body", "content_type", "kind", "bytes",
-               "depth", "ms", "seconds", "apply"}
+               "depth", "ms", "seconds", "apply", "echo_key", "encoding"}
+# Ways an answer can echo the x-api-key it was sent (see echo_key_response).
+ECHO_FORMS = {"json", "json_escaped", "html", "url", "token", "cut", "other_key",
+              "content_type", "record_id"}
 # Kinds that answer without running the real handler (no side effects).
 STANDALONE_KINDS = {"malformed", "html200", "huge", "deep", "stall", "close"}
 
@@ -1598,6 +1602,13 @@ class FaultRule:
         if "apply" in action and (not isinstance(action["apply"], bool) or not (
                 "status" in action or action.get("kind") in STANDALONE_KINDS)):
             raise ValueError("'apply' (a boolean) goes with 'status' or a replacing kind")
+        if "echo_key" in action and action["echo_key"] not in ECHO_FORMS:
+            raise ValueError("echo_key must be one of %s" % sorted(ECHO_FORMS))
+        if "encoding" in action:
+            try:
+                codecs.lookup(action["encoding"])
+            except LookupError:
+                raise ValueError("unknown encoding %r" % action["encoding"])
         self.method = spec.get("method")
         self.path = spec.get("path")
         self.path_prefix = spec.get("path_prefix")
@@ -1674,12 +1685,53 @@ def _one_record_page(sim, req, description):
     return {"data": [record], "meta": meta, "links": page_links(req, meta, 1)}
 
 
+def echo_key_response(status, key, form):
+    """An answer that quotes the x-api-key it was sent, as a careless gateway
+    or framework may: raw in a JSON:API error, JSON-escaped character by
+    character, in an HTML page, percent-encoded in a URL, inside a longer
+    token, straddling the 120th character, as another x-api-key value (the
+    key reversed), in the Content-Type header, or as a record's id (200)."""
+    def error_doc(detail):
+        return {"errors": [{"status": status, "title": reason_phrase(status), "detail": detail}]}
+    if form == "json":
+        return json_response(status, error_doc("API key %s is not valid for this account" % key))
+    if form == "json_escaped":
+        escaped = "".join("\\u%04x" % ord(c) for c in key)
+        body = dumps(error_doc("API key @@ is not valid")).replace(b"@@", escaped.encode())
+        return Response(status, body)
+    if form == "html":
+        return Response(status, ("<html><body><h1>%d %s</h1><p>Rejected key: %s</p></body></html>"
+                                 % (status, reason_phrase(status), key)).encode(), HTML_CT)
+    if form == "url":
+        encoded = "".join("%%%02X" % b for b in key.encode())
+        return Response(status, ('<html><body><a href="https://api.itglue.com/organizations?'
+                                 'auth=%s&amp;page=1">retry</a></body></html>' % encoded).encode(),
+                        HTML_CT)
+    if form == "token":
+        return Response(status, ("invalid session token tok_%s_9f2c" % key).encode(), TEXT_CT)
+    if form == "cut":
+        lead = "Request rejected for key "
+        return Response(status, (lead.ljust(114, "-") + key + " (see the audit log)").encode(),
+                        TEXT_CT)
+    if form == "other_key":
+        return Response(status, ("Request headers: x-api-key: %s; accept: */*" % key[::-1]).encode(),
+                        TEXT_CT)
+    if form == "content_type":
+        return Response(status, b"denied", "text/plain; key=%s" % key)
+    # record_id: a 200 list page whose one record has the key as its id
+    page = {"data": [{"id": key, "type": "organizations", "attributes": {"name": "Echo"}}],
+            "meta": page_meta(1, 1, 1)}
+    return json_response(200, page)
+
+
 def standalone_fault(sim, req, action):
     """Responses produced without the real handler."""
     if "status" in action:
         status = action["status"]
+        if "echo_key" in action:
+            return echo_key_response(status, req.headers.get("x-api-key", ""), action["echo_key"])
         if "body" in action:
-            return Response(status, str(action["body"]).encode("utf-8"),
+            return Response(status, str(action["body"]).encode(action.get("encoding", "utf-8")),
                             action.get("content_type", TEXT_CT))
         if action.get("html"):
             return Response(status, gateway_html(status).encode(), HTML_CT)

@@ -736,6 +736,34 @@ class FaultTests(SimTestCase):
         self.assertEqual(call("GET", "/organizations").status, 200)
         self.assertEqual([e["status"] for e in control("GET", "/_sim/log").json], [429, 503, 502, 418, 200])
 
+    def test_echo_key_faults(self):
+        """Each echo_key form really carries the key that was sent."""
+        forms = {"json": KEY.encode(),
+                 "json_escaped": "".join("\\u%04x" % ord(c) for c in KEY).encode(),
+                 "html": KEY.encode(),
+                 "url": "".join("%%%02X" % b for b in KEY.encode()).encode(),
+                 "token": ("tok_%s_" % KEY).encode(),
+                 "other_key": ("x-api-key: %s;" % KEY[::-1]).encode()}
+        for form, needle in forms.items():
+            add_faults({"action": {"status": 403, "echo_key": form}})
+            r = call("GET", "/organizations")
+            self.assertEqual(r.status, 403, form)
+            self.assertIn(needle, r.body, form)
+        add_faults({"action": {"status": 403, "echo_key": "json_escaped"}})
+        self.assertIn(KEY, call("GET", "/organizations").json["errors"][0]["detail"])
+        add_faults({"action": {"status": 404, "echo_key": "cut"}})
+        r = call("GET", "/organizations")
+        self.assertEqual(r.body.decode().index(KEY), 114)
+        add_faults({"action": {"status": 403, "echo_key": "content_type"}})
+        self.assertEqual(call("GET", "/organizations").ctype, "text/plain; key=" + KEY)
+        add_faults({"action": {"status": 200, "echo_key": "record_id"}})
+        r = call("GET", "/organizations")
+        self.assertEqual((r.status, r.json["data"][0]["id"]), (200, KEY))
+        add_faults({"action": {"status": 502, "body": "café", "encoding": "latin-1"}})
+        self.assertEqual(call("GET", "/organizations").body, b"caf\xe9")
+        self.assertEqual(control("POST", "/_sim/faults", [{"action": {"status": 403, "echo_key": "x"}}]).status, 400)
+        self.assertEqual(control("POST", "/_sim/faults", [{"action": {"status": 502, "body": "x", "encoding": "nope"}}]).status, 400)
+
     def test_matching_times_skip(self):
         add_faults({"method": "GET", "path_prefix": "/organizations", "query_contains": "page[number]=2",
                     "skip": 1, "times": 2, "action": {"status": 500}})
