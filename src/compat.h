@@ -113,4 +113,42 @@
 	 exec_rt_fetch((rinfo)->ri_RangeTableIndex, (estate))->checkAsUser : GetUserId())
 #endif
 
+/*
+ * SHA-256 of a buffer.  PG14 brought the pg_cryptohash API (PG13 has only
+ * sha2.h), and PG15 added the output length to pg_cryptohash_final().
+ */
+#if PG_VERSION_NUM >= 140000
+#include "common/cryptohash.h"
+#include "common/sha2.h"
+
+static inline void
+itg_sha256(const uint8 *data, size_t len, uint8 *out)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, data, len) < 0 ||
+#if PG_VERSION_NUM >= 150000
+		pg_cryptohash_final(ctx, out, PG_SHA256_DIGEST_LENGTH) < 0
+#else
+		pg_cryptohash_final(ctx, out) < 0
+#endif
+		)
+		elog(ERROR, "could not compute a SHA-256 hash");
+	pg_cryptohash_free(ctx);
+}
+#else
+#include "common/sha2.h"
+
+static inline void
+itg_sha256(const uint8 *data, size_t len, uint8 *out)
+{
+	pg_sha256_ctx ctx;
+
+	pg_sha256_init(&ctx);
+	pg_sha256_update(&ctx, data, len);
+	pg_sha256_final(&ctx, out);
+}
+#endif
+
 #endif							/* ITGLUE_COMPAT_H */

@@ -64,7 +64,7 @@ struct ItgHttpRequest
 	char	   *body;			/* request body or NULL */
 	ItgRetryPolicy policy;
 	int			max_retries;
-	Oid			serverid;
+	ItgPaceKey	pace_key;		/* the pacing bucket: host and key, hashed */
 	int			requests_per_minute;
 	int			timeout_ms;
 
@@ -308,7 +308,7 @@ itg_http_start(const ItgOptions *opts, const char *method, const char *path_quer
 	req->body = body ? MemoryContextStrdup(cxt, body) : NULL;
 	req->policy = strcmp(method, "GET") == 0 ? ITG_RETRY_IDEMPOTENT : ITG_RETRY_UNSENT_ONLY;
 	req->max_retries = opts->max_retries;
-	req->serverid = opts->serverid;
+	itg_pacing_key(opts->base_url, opts->api_key, &req->pace_key);
 	req->requests_per_minute = opts->requests_per_minute;
 	req->timeout_ms = opts->timeout_ms;
 	req->max_bytes = (size_t) opts->max_response_mb * 1024 * 1024;
@@ -600,7 +600,7 @@ start_due_requests(void)
 		if (req->start_at > now)
 			wait = (long) ((req->start_at - now) / 1000) + 1;
 		else
-			wait = itg_pacing_take(req->serverid, req->requests_per_minute, now);
+			wait = itg_pacing_take(&req->pace_key, req->requests_per_minute, now);
 		if (wait == 0)
 		{
 			launch(req);

@@ -183,6 +183,12 @@ typedef struct ItgHttpStats
 
 typedef struct ItgHttpRequest ItgHttpRequest;
 
+/* Which pacing bucket a request draws from: its API host and key, hashed. */
+typedef struct ItgPaceKey
+{
+	uint8		hash[32];		/* SHA-256; never the key itself */
+} ItgPaceKey;
+
 /* Whether a failed request may be sent again. */
 typedef enum ItgRetryPolicy
 {
@@ -384,7 +390,8 @@ extern void itgGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 
 extern void itg_pacing_init(void);
 extern bool itg_pacing_shared(void);
-extern long itg_pacing_take(Oid serverid, int per_minute, TimestampTz now);
+extern void itg_pacing_key(const char *base_url, const char *api_key, ItgPaceKey *key);
+extern long itg_pacing_take(const ItgPaceKey *key, int per_minute, TimestampTz now);
 
 /* ---------- lookup.c ---------- */
 

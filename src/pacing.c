@@ -1,15 +1,30 @@
 /*-------------------------------------------------------------------------
  *
  * pacing.c
- *		Client-side pacing of requests: a token bucket per IT Glue server
- *		that holds requests back to requests_per_minute.
+ *		Client-side pacing of requests: a bucket per IT Glue account that
+ *		holds requests back to requests_per_minute.
  *
- * IT Glue counts requests per account (3000 per 5 minutes).  A bucket in
- * one backend only paces that backend; when it_glue_fdw is in
- * shared_preload_libraries, the buckets live in shared memory and every
- * backend of the cluster draws from the same one per server and database.
- * The bucket holds a quarter-minute of burst, so short queries are not
- * slowed while sustained traffic is held to the rate.
+ * IT Glue counts requests per account (3000 per 5 minutes), and an account
+ * is what a key opens on one API host.  So a bucket belongs to an API host
+ * and key, not to a server object: servers with the same host and key draw
+ * from one bucket, servers with different keys never touch each other's.
+ * The bucket is known by a SHA-256 of host and key; the key itself is not
+ * stored.  When it_glue_fdw is in shared_preload_libraries the buckets live
+ * in shared memory and every backend of the cluster draws from them; else
+ * each backend paces only itself.
+ *
+ * Each bucket is a GCRA (virtual scheduling) limiter: it keeps the time at
+ * which it will be full again (tat).  A request at rate r costs 1/r of a
+ * minute and may go when tat lies less than a quarter-minute of burst
+ * ahead.  Each request is charged at its own server's rate, so servers
+ * sharing a bucket with different rates never reset it for each other.
+ *
+ * A bucket whose tat has passed is full, the same as a new one, so its slot
+ * can serve another host and key without changing anyone's pacing.  When
+ * every slot holds a bucket still refilling, the newcomer shares one
+ * overflow bucket with the other newcomers (slower, never faster than
+ * allowed), and the backend says so once with a WARNING.  No bucket in use
+ * is ever taken over or reset.
  *
  *-------------------------------------------------------------------------
  */
@@ -19,26 +34,24 @@
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
-#include "storage/spin.h"
 #include "utils/timestamp.h"
 
 #include "it_glue_fdw.h"
 
-#define ITG_MAX_BUCKETS 64
+#define ITG_MAX_BUCKETS 128
+#define ITG_PACING_TRANCHE "it_glue_fdw pacing"
 
 typedef struct ItgBucket
 {
-	Oid			dbid;
-	Oid			serverid;
-	int			per_minute;
-	double		tokens;
-	TimestampTz refilled_at;
+	bool		used;
+	ItgPaceKey	key;
+	TimestampTz tat;			/* when the bucket is full again */
 } ItgBucket;
 
 typedef struct ItgBucketTable
 {
-	slock_t		mutex;			/* protects everything below */
-	int			nbuckets;
+	LWLock	   *lock;			/* protects everything below (shared only) */
+	ItgBucket	overflow;		/* for hosts and keys that found no slot */
 	ItgBucket	buckets[ITG_MAX_BUCKETS];
 } ItgBucketTable;
 
@@ -46,8 +59,16 @@ typedef struct ItgBucketTable
 static ItgBucketTable local_table;
 static ItgBucketTable *table = &local_table;
 static bool shared = false;
+static bool overflow_reported = false;
 
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static void
+pacing_request_shmem(void)
+{
+	RequestAddinShmemSpace(MAXALIGN(sizeof(ItgBucketTable)));
+	RequestNamedLWLockTranche(ITG_PACING_TRANCHE, 1);
+}
 
 #if PG_VERSION_NUM >= 150000
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -57,7 +78,7 @@ pacing_shmem_request(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(ItgBucketTable)));
+	pacing_request_shmem();
 }
 #endif
 
@@ -74,8 +95,8 @@ pacing_shmem_startup(void)
 	t = ShmemInitStruct("it_glue_fdw request pacing", sizeof(ItgBucketTable), &found);
 	if (!found)
 	{
-		SpinLockInit(&t->mutex);
-		t->nbuckets = 0;
+		memset(t, 0, sizeof(ItgBucketTable));
+		t->lock = &(GetNamedLWLockTranche(ITG_PACING_TRANCHE))->lock;
 	}
 	LWLockRelease(AddinShmemInitLock);
 	table = t;
@@ -89,14 +110,13 @@ pacing_shmem_startup(void)
 void
 itg_pacing_init(void)
 {
-	SpinLockInit(&local_table.mutex);
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 #if PG_VERSION_NUM >= 150000
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = pacing_shmem_request;
 #else
-	RequestAddinShmemSpace(MAXALIGN(sizeof(ItgBucketTable)));
+	pacing_request_shmem();
 #endif
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = pacing_shmem_startup;
@@ -109,60 +129,93 @@ itg_pacing_shared(void)
 	return shared;
 }
 
-/* Find or make the bucket of a server (caller holds the mutex). */
-static ItgBucket *
-bucket_for(Oid serverid, int per_minute, TimestampTz now)
+/*
+ * itg_pacing_key
+ *		The bucket of an API host and key: SHA-256 over the host (with its
+ *		port, lower-cased) and the key.
+ */
+void
+itg_pacing_key(const char *base_url, const char *api_key, ItgPaceKey *key)
 {
-	ItgBucket  *b = NULL;
+	const char *host = strstr(base_url, "://");
+	size_t		hostlen;
+	StringInfoData buf;
 
-	for (int i = 0; i < table->nbuckets; i++)
-		if (table->buckets[i].serverid == serverid && table->buckets[i].dbid == MyDatabaseId)
-			b = &table->buckets[i];
-	if (b == NULL)
-	{
-		/* A full table reuses a slot: at worst a server gets a fresh burst. */
-		int			slot = table->nbuckets < ITG_MAX_BUCKETS ?
-			table->nbuckets++ : (int) (serverid % ITG_MAX_BUCKETS);
+	host = host ? host + 3 : base_url;
+	hostlen = strcspn(host, "/");
+	initStringInfo(&buf);
+	for (size_t i = 0; i < hostlen; i++)
+		appendStringInfoChar(&buf, pg_ascii_tolower((unsigned char) host[i]));
+	appendStringInfoChar(&buf, '\n');
+	appendStringInfoString(&buf, api_key ? api_key : "");
+	itg_sha256((const uint8 *) buf.data, buf.len, key->hash);
+	memset(buf.data, 0, buf.len);
+	pfree(buf.data);
+}
 
-		b = &table->buckets[slot];
-		b->dbid = MyDatabaseId;
-		b->serverid = serverid;
-		b->per_minute = 0;
-	}
-	if (b->per_minute != per_minute)
+/*
+ * Find the bucket of a key, or give it a free slot (never used, or full
+ * again); the overflow bucket when there is none (caller holds the lock).
+ */
+static ItgBucket *
+bucket_for(const ItgPaceKey *key, TimestampTz now, bool *overflowed)
+{
+	ItgBucket  *free_slot = NULL;
+
+	for (int i = 0; i < ITG_MAX_BUCKETS; i++)
 	{
-		/* New or changed rate: start full. */
-		b->per_minute = per_minute;
-		b->tokens = Max(1.0, per_minute / 4.0);
-		b->refilled_at = now;
+		ItgBucket  *b = &table->buckets[i];
+
+		if (b->used && memcmp(&b->key, key, sizeof(ItgPaceKey)) == 0)
+			return b;
+		if (free_slot == NULL && (!b->used || b->tat <= now))
+			free_slot = b;
 	}
-	return b;
+	if (free_slot == NULL)
+	{
+		*overflowed = true;
+		return &table->overflow;
+	}
+	free_slot->used = true;
+	free_slot->key = *key;
+	free_slot->tat = now;
+	return free_slot;
 }
 
 /*
  * itg_pacing_take
- *		Take one request token for the server: 0 when taken, else how many
- *		ms until one will be available (nothing is taken then).
+ *		Take one request's worth from the bucket at this rate: 0 when taken,
+ *		else how many ms until it can be (nothing is taken then).
  */
 long
-itg_pacing_take(Oid serverid, int per_minute, TimestampTz now)
+itg_pacing_take(const ItgPaceKey *key, int per_minute, TimestampTz now)
 {
+	/* One request's cost, and the burst: a quarter-minute's worth. */
+	int64		cost_us = (int64) (60.0 * USECS_PER_SEC / Max(per_minute, 1));
+	int64		burst_us = (int64) ((Max(1.0, per_minute / 4.0) - 1.0) * cost_us);
 	ItgBucket  *b;
-	double		capacity = Max(1.0, per_minute / 4.0);
-	double		per_ms = per_minute / 60000.0;
+	TimestampTz tat;
+	bool		overflowed = false;
 	long		wait = 0;
 
-	SpinLockAcquire(&table->mutex);
-	b = bucket_for(serverid, per_minute, now);
-	if (now > b->refilled_at)
-	{
-		b->tokens = Min(capacity, b->tokens + (now - b->refilled_at) / 1000.0 * per_ms);
-		b->refilled_at = now;
-	}
-	if (b->tokens >= 1.0)
-		b->tokens -= 1.0;
+	if (shared)
+		LWLockAcquire(table->lock, LW_EXCLUSIVE);
+	b = bucket_for(key, now, &overflowed);
+	tat = Max(b->tat, now);
+	if (tat - burst_us <= now)
+		b->tat = tat + cost_us;
 	else
-		wait = (long) ((1.0 - b->tokens) / per_ms) + 1;
-	SpinLockRelease(&table->mutex);
+		wait = (long) ((tat - burst_us - now + 999) / 1000);
+	if (shared)
+		LWLockRelease(table->lock);
+
+	if (overflowed && !overflow_reported)
+	{
+		overflow_reported = true;
+		ereport(WARNING,
+				(errmsg("the it_glue_fdw pacing table is full"),
+				 errdetail("More than %d IT Glue hosts and keys are being paced at once. Requests whose host and key have no bucket of their own share one until buckets free up, so they may wait longer than requests_per_minute says.",
+						   ITG_MAX_BUCKETS)));
+	}
 	return wait;
 }
