@@ -25,7 +25,7 @@ PGFILEDESC = "it_glue_fdw - foreign-data wrapper for the IT Glue API"
 # One regression file per feature; they run in this order.
 # Regression inputs are sql/<test>.sql beside the extension scripts, with
 # expected/<test>.out; test/run-tests.sh starts what they need.
-REGRESS = setup options import select types numbers errors pushdown parts planner writes copy outcomes cancel tls pacing
+REGRESS = setup options import select types numbers errors limits pushdown parts planner writes copy outcomes cancel tls pacing
 REGRESS_OPTS = --load-extension=it_glue_fdw
 
 CURL_CONFIG ?= curl-config

@@ -1004,6 +1004,62 @@ itg_http_raise_status_error(ItgHttpRequest *req, const char *what)
 }
 
 /*
+ * itg_pages_announced
+ *		How many pages a listing has, as one of its pages says: meta's
+ *		total-pages, else total-count over the page size; -1 if unknown.
+ */
+int64
+itg_pages_announced(const ItgPage *page, int page_size)
+{
+	if (page->total_pages >= 0)
+		return page->total_pages;
+	if (page->total_count >= 0 && page_size > 0)
+		return (page->total_count + page_size - 1) / page_size;
+	return -1;
+}
+
+/*
+ * itg_check_page_limit
+ *		After page page_number of a listing: fail when reading on would pass
+ *		max_pages.  A listing read to its end (reads_all) fails at page 1
+ *		already when page 1 announces more pages than that; any listing
+ *		fails before it asks for a page past max_pages.
+ */
+void
+itg_check_page_limit(const ItgOptions *opts, const char *resource_name,
+					 const ItgPage *page, int64 page_number, int page_size,
+					 bool more_pages, bool reads_all)
+{
+	int64		announced = itg_pages_announced(page, page_size);
+
+	if (more_pages &&
+		((reads_all && announced > opts->max_pages) || page_number >= opts->max_pages))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("IT Glue %s: more than %d pages", resource_name, opts->max_pages),
+				 announced > opts->max_pages ?
+				 errdetail("IT Glue announced " INT64_FORMAT " pages of %d records.",
+						   announced, page_size) : 0,
+				 errhint("Add conditions that the API can filter on, or raise the max_pages option.")));
+}
+
+/*
+ * itg_listing_has_more
+ *		For a listing read to its end a page at a time (lookups, ANALYZE):
+ *		whether another page follows this one, within max_pages.
+ */
+bool
+itg_listing_has_more(const ItgOptions *opts, const char *resource_name,
+					 const ItgPage *page, int64 page_number, int page_size)
+{
+	bool		more = page->nrecords > 0 && page->next_page >= 0 &&
+		!(page->total_pages >= 0 && page_number >= page->total_pages);
+
+	itg_check_page_limit(opts, resource_name, page, page_number, page_size, more, true);
+	return more;
+}
+
+/*
  * itg_get_page
  *		GET one list page and parse it into the current memory context,
  *		raising the usual errors: for short, synchronous requests (lookups,

@@ -755,12 +755,13 @@ take_page(ItgScanState *ss)
 	else
 		ss->query_exhausted = ss->page.nrecords < ss->page_size;
 
-	if (!ss->query_exhausted && page_number >= ss->opts->max_pages)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("IT Glue %s: more than %d pages", ss->opts->resource->name,
-						ss->opts->max_pages),
-				 errhint("Add conditions that the API can filter on, or raise the max_pages option.")));
+	/*
+	 * A scan that reads every page stops at page 1 when that announces more
+	 * than max_pages; one that may stop early, before a page past it.
+	 */
+	itg_check_page_limit(ss->opts, ss->opts->resource->name, &ss->page, page_number,
+						 ss->page_size, !ss->query_exhausted,
+						 ss->prefetch && ss->mode == ITG_SCAN_ROWS);
 
 	/* This request is done with; its body is freed now. */
 	itg_http_release(req);
@@ -1108,9 +1109,8 @@ itg_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 			}
 			seen += 1;
 		}
-		if (page.next_page < 0 || page.nrecords == 0 ||
-			(page.total_pages >= 0 && page_number >= page.total_pages) ||
-			page_number >= opts->max_pages)
+		if (!itg_listing_has_more(opts, opts->resource->name, &page, page_number,
+								  opts->page_size))
 			break;
 		page_number++;
 		vacuum_delay_point();

@@ -248,6 +248,12 @@ extern void itg_get_page(const ItgOptions *opts, const char *path_query,
 						 const char *const *attr_names, int nattrs,
 						 const char *what, ItgHttpStats *stats, ItgPage *page);
 extern void itg_http_init(void);
+extern int64 itg_pages_announced(const ItgPage *page, int page_size);
+extern void itg_check_page_limit(const ItgOptions *opts, const char *resource_name,
+								 const ItgPage *page, int64 page_number, int page_size,
+								 bool more_pages, bool reads_all);
+extern bool itg_listing_has_more(const ItgOptions *opts, const char *resource_name,
+								 const ItgPage *page, int64 page_number, int page_size);
 
 /* ---------- deparse.c: what goes to the API, and the request text ---------- */
 

@@ -21,6 +21,9 @@
 
 #include "it_glue_fdw.h"
 
+/* Lookup tables are small: one page of the largest size usually holds them. */
+#define ITG_LOOKUP_PAGE_SIZE 1000
+
 typedef struct ItgLookupEntry
 {
 	const char *resource;
@@ -67,7 +70,8 @@ fetch_names(const ItgOptions *opts, const ItgResource *res, List *entries,
 	{
 		ItgPage		page;
 
-		itg_get_page(opts, itg_page_query(res->path, filter.data, page_number, 1000,
+		itg_get_page(opts, itg_page_query(res->path, filter.data, page_number,
+										  ITG_LOOKUP_PAGE_SIZE,
 										  res->default_sort),
 					 attrs, 1, what, stats, &page);
 		for (int i = 0; i < page.nrecords; i++)
@@ -84,9 +88,8 @@ fetch_names(const ItgOptions *opts, const ItgResource *res, List *entries,
 					e->ids = lappend(e->ids, pstrdup(page.records[i].id));
 			}
 		}
-		if (page.nrecords == 0 || page.next_page < 0 ||
-			(page.total_pages >= 0 && page_number >= page.total_pages) ||
-			page_number >= opts->max_pages)
+		if (!itg_listing_has_more(opts, res->name, &page, page_number,
+								  ITG_LOOKUP_PAGE_SIZE))
 			break;
 		page_number++;
 	}
