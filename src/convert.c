@@ -132,7 +132,7 @@ conversion_error_callback(void *arg)
 			   conv->current_column->col->name,
 			   RelationGetRelationName(conv->rel),
 			   conv->current_record && conv->current_record->id ?
-			   conv->current_record->id : "(unknown)");
+			   itg_safe_cstring(conv->current_record->id) : "(unknown)");
 }
 
 /* itg_palloc_alloc: the parser's allocator, NULL instead of an error. */
@@ -346,7 +346,7 @@ json_array_to_datum(ItgColumnConv *cc, const char *json_text)
 	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("expected a JSON array, got %s", json_text)));
+				 errmsg("expected a JSON array, got %s", itg_safe_cstring(json_text))));
 
 	it = JsonbIteratorInit(&jb->root);
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)

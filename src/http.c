@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 
 #include "lib/ilist.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
@@ -42,6 +43,9 @@
 
 /* A streamed body keeps this much of its start, for error messages. */
 #define ITG_EXCERPT_BYTES		1024
+/* How much of a body an excerpt shows, and how much is searched for keys. */
+#define ITG_EXCERPT_SHOWN		120
+#define ITG_EXCERPT_SOURCE		4096
 
 typedef enum ItgRequestState
 {
@@ -84,7 +88,8 @@ struct ItgHttpRequest
 	size_t		max_bytes;
 	ItgJsonStream *stream;
 	bool		too_large;
-	char		content_type[128];
+	char		content_type[128];	/* made safe for messages when done */
+	bool		content_type_cut;	/* the header was longer */
 	char		retry_after[64];
 	long		status;
 	CURLcode	result;
@@ -195,9 +200,13 @@ write_callback(char *data, size_t size, size_t nmemb, void *userp)
 	return size * nmemb;
 }
 
-/* Copy a header value, trimmed, if the line is "name: value". */
+/*
+ * Copy a header value, trimmed, if the line is "name: value"; *cut tells
+ * whether it had to be shortened.
+ */
 static void
-capture_header(const char *line, size_t len, const char *name, char *dst, size_t dstlen)
+capture_header(const char *line, size_t len, const char *name, char *dst, size_t dstlen,
+			   bool *cut)
 {
 	size_t		nlen = strlen(name);
 	size_t		start;
@@ -212,7 +221,8 @@ capture_header(const char *line, size_t len, const char *name, char *dst, size_t
 	while (end > start && (line[end - 1] == '\r' || line[end - 1] == '\n' ||
 						   line[end - 1] == ' '))
 		end--;
-	if (end - start >= dstlen)
+	*cut = end - start >= dstlen;
+	if (*cut)
 		end = start + dstlen - 1;
 	memcpy(dst, line + start, end - start);
 	dst[end - start] = '\0';
@@ -223,15 +233,19 @@ header_callback(char *data, size_t size, size_t nmemb, void *userp)
 {
 	ItgHttpRequest *req = (ItgHttpRequest *) userp;
 	size_t		n = size * nmemb;
+	bool		ignored;
 
 	/* A new status line starts a new header block (e.g. after 100). */
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
 	{
 		req->content_type[0] = '\0';
+		req->content_type_cut = false;
 		req->retry_after[0] = '\0';
 	}
-	capture_header(data, n, "content-type", req->content_type, sizeof(req->content_type));
-	capture_header(data, n, "retry-after", req->retry_after, sizeof(req->retry_after));
+	capture_header(data, n, "content-type", req->content_type, sizeof(req->content_type),
+				   &req->content_type_cut);
+	capture_header(data, n, "retry-after", req->retry_after, sizeof(req->retry_after),
+				   &ignored);
 	return n;
 }
 
@@ -315,6 +329,8 @@ itg_http_start(const ItgOptions *opts, const char *method, const char *path_quer
 	req->stats = stats;
 	req->state = ITG_REQ_WAITING;
 	req->start_at = 0;
+	/* Whatever the answers echo of this key is recognised and redacted. */
+	itg_redact_remember_key(opts->api_key);
 
 	/* Register cleanup before acquiring anything it must release. */
 	req->cleanup_cb.func = request_cleanup;
@@ -450,6 +466,7 @@ launch(ItgHttpRequest *req)
 	req->result = CURLE_OK;
 	req->errbuf[0] = '\0';
 	req->content_type[0] = '\0';
+	req->content_type_cut = false;
 	req->retry_after[0] = '\0';
 	mc = curl_multi_add_handle(multi, req->easy);
 	if (mc != CURLM_OK)
@@ -501,6 +518,29 @@ retry_after_ms(const ItgHttpRequest *req)
 	return (long) (secs * 1000.0);
 }
 
+/* Replace a text in a fixed-size buffer by its safe form, cut to fit. */
+static void
+make_buffer_safe(char *buf, size_t size, bool cut)
+{
+	char	   *safe = itg_safe_text(buf, strlen(buf), cut, 0);
+
+	strlcpy(buf, safe, pg_mbcliplen(safe, strlen(safe), size - 1) + 1);
+	pfree(safe);
+}
+
+/*
+ * The request has finished for good: its header and libcurl texts are
+ * made safe for messages now, once.
+ */
+static void
+mark_done(ItgHttpRequest *req)
+{
+	req->state = ITG_REQ_DONE;
+	make_buffer_safe(req->content_type, sizeof(req->content_type), req->content_type_cut);
+	make_buffer_safe(req->errbuf, sizeof(req->errbuf),
+					 strlen(req->errbuf) == sizeof(req->errbuf) - 1);
+}
+
 /*
  * finish_attempt
  *		A transfer ended: decide between done and a retry after a delay.
@@ -530,7 +570,7 @@ finish_attempt(ItgHttpRequest *req, CURLcode rc)
 
 	if (!retry || req->attempt >= req->max_retries)
 	{
-		req->state = ITG_REQ_DONE;
+		mark_done(req);
 		return;
 	}
 
@@ -538,7 +578,7 @@ finish_attempt(ItgHttpRequest *req, CURLcode rc)
 	if (delay_ms > ITG_MAX_RETRY_AFTER_MS)
 	{
 		/* Sleeping that long inside a query helps nobody: report it. */
-		req->state = ITG_REQ_DONE;
+		mark_done(req);
 		return;
 	}
 	if (delay_ms < 0)
@@ -725,18 +765,26 @@ itg_http_stream_json(ItgHttpRequest *req, const char *const *attr_names, int nat
 
 /*
  * itg_http_parse_page
- *		The finished body as a JSON:API page (see itg_parse_page).
+ *		The finished body as a JSON:API page (see itg_parse_page).  The
+ *		message left in errbuf (it may quote ids and names from the body)
+ *		is safe for an error.
  */
 bool
 itg_http_parse_page(ItgHttpRequest *req, const char *const *attr_names, int nattrs,
 					bool single_object, MemoryContext cxt, ItgPage *page,
 					char *errbuf, size_t errlen)
 {
+	bool		ok;
+
 	if (req->stream != NULL && req->status >= 200 && req->status <= 299)
-		return itg_parse_stream(req->stream, attr_names, nattrs, single_object,
-								itg_palloc_alloc, cxt, page, errbuf, errlen);
-	return itg_parse_page(req->resp ? req->resp : "", req->resp_len, attr_names, nattrs,
-						  single_object, itg_palloc_alloc, cxt, page, errbuf, errlen);
+		ok = itg_parse_stream(req->stream, attr_names, nattrs, single_object,
+							  itg_palloc_alloc, cxt, page, errbuf, errlen);
+	else
+		ok = itg_parse_page(req->resp ? req->resp : "", req->resp_len, attr_names, nattrs,
+							single_object, itg_palloc_alloc, cxt, page, errbuf, errlen);
+	if (!ok && errlen > 0)
+		make_buffer_safe(errbuf, errlen, strlen(errbuf) == errlen - 1);
+	return ok;
 }
 
 /* itg_http_bytes: the size of the response body received. */
@@ -834,33 +882,17 @@ itg_http_error_context(void *arg)
 
 /*
  * itg_http_excerpt
- *		A short, printable, single-line excerpt of a body for messages.
+ *		The start of the response body, short and safe for a message (see
+ *		itg_safe_text).  Only the first ITG_EXCERPT_SOURCE bytes are read;
+ *		a key cut there is still redacted.
  */
 char *
-itg_http_excerpt(const char *body, size_t len)
+itg_http_excerpt(ItgHttpRequest *req)
 {
-	StringInfoData buf;
-	size_t		n = Min(len, 120);
-	bool		space = false;
+	size_t		len = Min(req->resp_len, ITG_EXCERPT_SOURCE);
 
-	initStringInfo(&buf);
-	for (size_t i = 0; i < n; i++)
-	{
-		unsigned char c = (unsigned char) body[i];
-
-		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-		{
-			space = true;
-			continue;
-		}
-		if (space && buf.len > 0)
-			appendStringInfoChar(&buf, ' ');
-		space = false;
-		appendStringInfoChar(&buf, (c < 0x20 || c == 0x7f) ? '?' : (char) c);
-	}
-	if (len > n)
-		appendStringInfoString(&buf, "...");
-	return buf.data;
+	return itg_safe_text(req->resp ? req->resp : "", len, req->resp_total > len,
+						 ITG_EXCERPT_SHOWN);
 }
 
 /*
@@ -871,6 +903,7 @@ void
 itg_http_raise_transport_error(ItgHttpRequest *req, const char *what)
 {
 	ErrorContextCallback errcb;
+	/* errbuf was made safe when the request finished */
 	const char *reason = req->errbuf[0] ? req->errbuf : curl_easy_strerror(req->result);
 
 	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
@@ -940,13 +973,13 @@ itg_http_raise_status_error(ItgHttpRequest *req, const char *what)
 		parsed = itg_parse_error_body(req->resp, req->resp_len, itg_palloc_alloc,
 									  CurrentMemoryContext, &api);
 	if (parsed)
-		detail = psprintf("IT Glue said: %s", api.all_text);
+		detail = psprintf("IT Glue said: %s", itg_safe_cstring(api.all_text));
 	else if (req->resp_len == 0)
 		detail = psprintf("The response body was empty.");
 	else
 		detail = psprintf("The response (%s) starts with: %s",
 						  req->content_type[0] ? req->content_type : "no content type",
-						  itg_http_excerpt(req->resp, req->resp_len));
+						  itg_http_excerpt(req));
 
 	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
 

@@ -118,6 +118,7 @@ _PG_init(void)
 {
 	itg_http_init();
 	itg_pacing_init();
+	itg_redact_init();
 }
 
 /* ---------- execution ---------- */
@@ -396,8 +397,8 @@ bad_page(ItgScanState *ss, ItgHttpRequest *req, const char *problem)
 {
 	ErrorContextCallback errcb;
 	size_t		len;
-	const char *body = itg_http_body(req, &len);
 
+	itg_http_body(req, &len);
 	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
@@ -405,8 +406,7 @@ bad_page(ItgScanState *ss, ItgHttpRequest *req, const char *problem)
 			 errdetail("HTTP %ld, %zu bytes%s%s%s.", itg_http_status(req), itg_http_bytes(req),
 					   itg_http_content_type(req)[0] ? ", " : "",
 					   itg_http_content_type(req),
-					   len > 0 ? psprintf(", starting with: %s",
-										  itg_http_excerpt(body, len)) : "")));
+					   len > 0 ? psprintf(", starting with: %s", itg_http_excerpt(req)) : "")));
 }
 
 /*
@@ -593,7 +593,8 @@ complete_truncated_values(ItgScanState *ss)
 			if (!itg_http_transport_ok(reqs[k]))
 				itg_http_raise_transport_error(reqs[k],
 											   psprintf("could not fetch IT Glue %s %s",
-														ss->opts->resource->singular, rec->id));
+														ss->opts->resource->singular,
+														itg_safe_cstring(rec->id)));
 			status = itg_http_status(reqs[k]);
 			if (status == 404)
 			{
@@ -603,7 +604,8 @@ complete_truncated_values(ItgScanState *ss)
 			else if (status < 200 || status > 299)
 				itg_http_raise_status_error(reqs[k],
 											psprintf("could not fetch IT Glue %s %s",
-													 ss->opts->resource->singular, rec->id));
+													 ss->opts->resource->singular,
+													 itg_safe_cstring(rec->id)));
 			else if (!itg_http_parse_page(reqs[k], ss->attr_names, ss->nattr_names, true,
 										  ss->batch_cxt, &one, errbuf, sizeof(errbuf)) ||
 					 one.nrecords != 1)

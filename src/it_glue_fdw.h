@@ -230,7 +230,7 @@ typedef enum ItgWriteOutcome
 } ItgWriteOutcome;
 
 extern ItgWriteOutcome itg_http_write_outcome(ItgHttpRequest *req);
-extern char *itg_http_excerpt(const char *body, size_t len);
+extern char *itg_http_excerpt(ItgHttpRequest *req);
 extern void itg_http_error_context(void *arg);
 
 /*
@@ -254,6 +254,13 @@ extern void itg_check_page_limit(const ItgOptions *opts, const char *resource_na
 								 bool more_pages, bool reads_all);
 extern bool itg_listing_has_more(const ItgOptions *opts, const char *resource_name,
 								 const ItgPage *page, int64 page_number, int page_size);
+
+/* ---------- redact.c: response texts made safe for messages ---------- */
+
+extern void itg_redact_init(void);
+extern void itg_redact_remember_key(const char *key);
+extern char *itg_safe_text(const char *text, size_t len, bool cut, size_t max_bytes);
+extern char *itg_safe_cstring(const char *text);
 
 /* ---------- deparse.c: what goes to the API, and the request text ---------- */
 

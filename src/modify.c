@@ -293,7 +293,7 @@ raise_write_error(ItgModifyState *ms, ItgHttpRequest *req, const char *what,
 	if (status == 422 && parsed)
 	{
 		const char *column = column_for_pointer(ms->cols, api.pointer);
-		const char *text = api.all_text;
+		const char *text = itg_safe_cstring(api.all_text);
 
 		if (strstr(text, "has already been taken"))
 			ereport(ERROR,
@@ -332,7 +332,7 @@ raise_write_error(ItgModifyState *ms, ItgHttpRequest *req, const char *what,
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("%s: IT Glue %s %s does not exist", what, res, record_id),
-				 errdetail_internal("IT Glue said: %s", api.all_text)));
+				 errdetail_internal("IT Glue said: %s", itg_safe_cstring(api.all_text))));
 	error_context_stack = errcb.previous;
 	itg_http_raise_status_error(req, what);
 }
@@ -378,6 +378,7 @@ raise_unknown_outcome(WriteCall *call, ItgHttpRequest *req, const char *cause)
 	const char *res = ms->opts->resource->singular;
 	ErrorContextCallback errcb;
 
+	cause = itg_safe_cstring(cause);	/* it may quote the answer */
 	itg_xact_record_unknown(ms->opts->resource->name, unknown_label(call));
 	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
 	if (ms->operation == CMD_INSERT && call->record_name != NULL)
@@ -489,7 +490,8 @@ record_done(ItgModifyState *ms, const char *id_text)
 	MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(ms->done_ids.data));
 
 	if (ms->ndone < 20)
-		appendStringInfo(&ms->done_ids, "%s%s", ms->ndone > 0 ? ", " : "", id_text);
+		appendStringInfo(&ms->done_ids, "%s%s", ms->ndone > 0 ? ", " : "",
+						 itg_safe_cstring(id_text));
 	else if (ms->ndone == 20)
 		appendStringInfoString(&ms->done_ids, " and more");
 	ms->ndone++;
@@ -539,7 +541,8 @@ read_full_record(ItgModifyState *ms, const char *id)
 	if (itg_http_parse_page(req, ms->attr_names, ms->nattr_names, true, CurrentMemoryContext,
 							&page, errbuf, sizeof(errbuf)) &&
 		!same_id(page.records[0].id, id))
-		snprintf(errbuf, sizeof(errbuf), "the answer is record %s", page.records[0].id);
+		snprintf(errbuf, sizeof(errbuf), "the answer is record %s",
+				 itg_safe_cstring(page.records[0].id));
 	else if (page.nrecords == 1)
 		errbuf[0] = '\0';
 	if (errbuf[0] != '\0')
