@@ -47,7 +47,8 @@ SELECT * FROM dblink_get_result('other') AS t(n bigint);
 SELECT * FROM dblink('other', 'SELECT count(id) FROM itglue.organizations') AS t(n bigint);
 
 -- ===================================================================
--- statement_timeout, during a stall and during a Retry-After wait
+-- statement_timeout during a stall; a Retry-After wait longer than the
+-- statement has left fails at once instead (with a hint naming the wait)
 -- ===================================================================
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "stall", "seconds": 20}}');
 SET statement_timeout = '400ms';

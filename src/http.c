@@ -23,6 +23,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include <curl/curl.h>
 
 #include "lib/ilist.h"
@@ -31,12 +33,18 @@
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "it_glue_fdw.h"
 
-/* Longest Retry-After we are willing to sleep for, and backoff limits. */
+/*
+ * Longest Retry-After we are willing to sleep for; larger values (inf,
+ * 1e30, a date in the year 9999) are clamped to ITG_RETRY_AFTER_CLAMP_S
+ * before any arithmetic.  Backoff limits.
+ */
 #define ITG_MAX_RETRY_AFTER_MS	(120 * 1000)
+#define ITG_RETRY_AFTER_CLAMP_S	1.0e7
 #define ITG_BACKOFF_BASE_MS		250
 #define ITG_BACKOFF_MAX_MS		(30 * 1000)
 #define ITG_MAX_SOCKETS			256
@@ -75,6 +83,8 @@ struct ItgHttpRequest
 	ItgRequestState state;
 	TimestampTz start_at;		/* earliest (re)start time */
 	int			attempt;		/* retries so far */
+	int64		refused_wait_ms;	/* a Retry-After not waited for, or -1 */
+	bool		wait_past_timeout;	/* ...because statement_timeout comes first */
 
 	/*
 	 * The response.  The buffer is malloc'd because curl callbacks fill it.
@@ -329,6 +339,7 @@ itg_http_start(const ItgOptions *opts, const char *method, const char *path_quer
 	req->stats = stats;
 	req->state = ITG_REQ_WAITING;
 	req->start_at = 0;
+	req->refused_wait_ms = -1;
 	/* Whatever the answers echo of this key is recognised and redacted. */
 	itg_redact_remember_key(opts->api_key);
 
@@ -468,6 +479,7 @@ launch(ItgHttpRequest *req)
 	req->content_type[0] = '\0';
 	req->content_type_cut = false;
 	req->retry_after[0] = '\0';
+	req->refused_wait_ms = -1;
 	mc = curl_multi_add_handle(multi, req->easy);
 	if (mc != CURLM_OK)
 		ereport(ERROR,
@@ -494,28 +506,58 @@ transport_error_retryable(CURLcode rc)
 		rc == CURLE_PARTIAL_FILE || rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM;
 }
 
-/* Retry-After as milliseconds (seconds form only), or -1. */
-static long
-retry_after_ms(const ItgHttpRequest *req)
+/*
+ * retry_after_ms
+ *		A Retry-After value (delay-seconds or an HTTP-date) in ms, clamped to
+ *		[0, ITG_RETRY_AFTER_CLAMP_S] before it is converted, so that inf,
+ *		1e30 or a date far ahead cannot overflow; a negative value or a past
+ *		date is 0.  -1 when absent or unreadable (nan, "soon"): the backoff
+ *		applies then.
+ */
+static int64
+retry_after_ms(const char *value)
 {
 	char	   *end;
 	double		secs;
 
-	if (req->retry_after[0] == '\0')
+	if (value[0] == '\0')
 		return -1;
-	secs = strtod(req->retry_after, &end);
-	if (end == req->retry_after || secs < 0)
+	secs = strtod(value, &end);
+	if (end != value)
 	{
-		/* HTTP-date form */
-		time_t		when = curl_getdate(req->retry_after, NULL);
+		while (*end == ' ' || *end == '\t')
+			end++;
+		if (*end != '\0' || isnan(secs))
+			return -1;
+	}
+	else
+	{
+		/* HTTP-date form (every form starts with a day name) */
+		time_t		when = curl_getdate(value, NULL);
 
-		if (when < 0)
+		if (when == -1)
 			return -1;
 		secs = difftime(when, time(NULL));
-		if (secs < 0)
-			secs = 0;
 	}
-	return (long) (secs * 1000.0);
+	if (!(secs > 0))
+		secs = 0;
+	if (secs > ITG_RETRY_AFTER_CLAMP_S)
+		secs = ITG_RETRY_AFTER_CLAMP_S;
+	return (int64) (secs * 1000.0);
+}
+
+/* ms until statement_timeout cancels the statement, or -1 when it is off. */
+static int64
+statement_time_left_ms(void)
+{
+	TimestampTz now;
+	TimestampTz fin;
+
+	if (!get_timeout_active(STATEMENT_TIMEOUT))
+		return -1;
+	now = GetCurrentTimestamp();
+	fin = get_timeout_finish_time(STATEMENT_TIMEOUT);
+	return fin > now ? (int64) ((fin - now) / 1000) : 0;
 }
 
 /* Replace a text in a fixed-size buffer by its safe form, cut to fit. */
@@ -549,7 +591,7 @@ static void
 finish_attempt(ItgHttpRequest *req, CURLcode rc)
 {
 	bool		retry = false;
-	long		delay_ms;
+	int64		delay_ms;
 
 	curl_multi_remove_handle(multi, req->easy);
 	req->result = rc;
@@ -574,14 +616,25 @@ finish_attempt(ItgHttpRequest *req, CURLcode rc)
 		return;
 	}
 
-	delay_ms = (rc == CURLE_OK) ? retry_after_ms(req) : -1;
-	if (delay_ms > ITG_MAX_RETRY_AFTER_MS)
+	delay_ms = (rc == CURLE_OK) ? retry_after_ms(req->retry_after) : -1;
+	if (delay_ms >= 0)
 	{
-		/* Sleeping that long inside a query helps nobody: report it. */
-		mark_done(req);
-		return;
+		int64		left = statement_time_left_ms();
+
+		/*
+		 * Sleeping that long inside a query helps nobody, and a wait that
+		 * statement_timeout would cut short only hides IT Glue's answer:
+		 * report it now, naming the wait.
+		 */
+		if (delay_ms > ITG_MAX_RETRY_AFTER_MS || (left >= 0 && delay_ms >= left))
+		{
+			req->refused_wait_ms = delay_ms;
+			req->wait_past_timeout = delay_ms <= ITG_MAX_RETRY_AFTER_MS;
+			mark_done(req);
+			return;
+		}
 	}
-	if (delay_ms < 0)
+	else
 	{
 		long		base = ITG_BACKOFF_BASE_MS << Min(req->attempt, 16);
 
@@ -955,6 +1008,20 @@ body_is_html(ItgHttpRequest *req)
 	return *p == '<';
 }
 
+/* The hint for a Retry-After that was not waited for: it names the wait. */
+static int
+refused_wait_hint(ItgHttpRequest *req)
+{
+	long long	secs = (long long) ((req->refused_wait_ms + 999) / 1000);
+	char	   *value = itg_safe_cstring(req->retry_after);
+
+	if (req->wait_past_timeout)
+		return errhint("IT Glue asked to wait %lld s before trying again (Retry-After: %s), longer than the statement has left before statement_timeout. Try again later, or raise statement_timeout.",
+					   secs, value);
+	return errhint("IT Glue asked to wait %lld s before trying again (Retry-After: %s), longer than the %d s the foreign data wrapper waits inside a query. Try again later.",
+				   secs, value, ITG_MAX_RETRY_AFTER_MS / 1000);
+}
+
 /*
  * itg_http_raise_status_error
  *		Report a non-2xx answer with the SQLSTATE its status maps to, the
@@ -1014,6 +1081,7 @@ itg_http_raise_status_error(ItgHttpRequest *req, const char *what)
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("%s: IT Glue rate limit exceeded (HTTP 429)", what),
 				 errdetail_internal("%s", detail),
+				 req->refused_wait_ms >= 0 ? refused_wait_hint(req) :
 				 errhint("The request was tried %d time(s). Lower requests_per_minute or max_concurrency, raise max_retries, or try again later.",
 						 req->attempt + 1)));
 	if (st >= 500)
@@ -1021,6 +1089,7 @@ itg_http_raise_status_error(ItgHttpRequest *req, const char *what)
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("%s: IT Glue server error (HTTP %ld)", what, st),
 				 errdetail_internal("%s", detail),
+				 req->refused_wait_ms >= 0 ? refused_wait_hint(req) :
 				 req->policy == ITG_RETRY_IDEMPOTENT ?
 				 errhint("The request was tried %d time(s). Try again later, or raise max_retries.",
 						 req->attempt + 1) :
