@@ -523,7 +523,8 @@ redact_field(const char *text)
 static void
 redact_emit_log_hook(ErrorData *edata)
 {
-	if (nknown_keys > 0)
+	/* Not while an error is failing to be reported: allocate nothing then. */
+	if (nknown_keys > 0 && !in_error_recursion_trouble())
 	{
 		char	  **fields[] = {&edata->message, &edata->detail, &edata->detail_log,
 		&edata->hint, &edata->context, &edata->internalquery};
