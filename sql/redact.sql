@@ -22,13 +22,18 @@ SELECT sim_fault('{"path": "/organizations", "action": {"status": 403, "echo_key
 SELECT * FROM echo_orgs;
 
 -- ===================================================================
--- In an HTML page (an error, and one sent with status 200), percent-
--- encoded in a link, inside a longer token, and straddling the end of the
--- excerpt (no prefix of it shows either)
+-- In an HTML page (an error, one sent with status 200, one with character
+-- references), upper-cased, percent-encoded in a link, inside a longer
+-- token, and straddling the end of the excerpt (no prefix of it shows
+-- either)
 -- ===================================================================
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 404, "echo_key": "html"}}');
 SELECT * FROM echo_orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 200, "echo_key": "html"}}');
+SELECT * FROM echo_orgs;
+SELECT sim_fault('{"path": "/organizations", "action": {"status": 404, "echo_key": "html_entities"}}');
+SELECT * FROM echo_orgs;
+SELECT sim_fault('{"path": "/organizations", "action": {"status": 400, "echo_key": "upper"}}');
 SELECT * FROM echo_orgs;
 SELECT sim_fault('{"path": "/organizations", "action": {"status": 404, "echo_key": "url"}}');
 SELECT * FROM echo_orgs;
@@ -95,7 +100,33 @@ SELECT * FROM echo_orgs;
 \echo :LAST_ERROR_SQLSTATE
 RESET client_encoding;
 
+-- ===================================================================
+-- The log hook knows every key this backend has sent, however many (here
+-- 20 more after it): a message quoting one is redacted too.
+-- ===================================================================
 SET client_min_messages = warning;
-DROP SERVER sim_echo CASCADE;
+CREATE SERVER sim_many FOREIGN DATA WRAPPER it_glue_fdw
+  OPTIONS (url :'sim_url', max_retries '0');
+CREATE USER MAPPING FOR CURRENT_USER SERVER sim_many OPTIONS (api_key 'ITG.many-0');
+CREATE FOREIGN TABLE many_statuses (id bigint)
+  SERVER sim_many OPTIONS (resource 'organization_statuses');
+DO $$
+BEGIN
+	FOR i IN 1..20 LOOP
+		EXECUTE format('ALTER USER MAPPING FOR CURRENT_USER SERVER sim_many OPTIONS (SET api_key %L)',
+					   'ITG.many-' || i);
+		BEGIN
+			PERFORM * FROM many_statuses;
+		EXCEPTION WHEN invalid_authorization_specification THEN
+			NULL;
+		END;
+	END LOOP;
+END $$;
+RESET client_min_messages;
+DO $$ BEGIN RAISE NOTICE 'a message quoting %', 'ITG.test' || '-key'; END $$;
+SELECT count(*) FROM sim_requests();
+
+SET client_min_messages = warning;
+DROP SERVER sim_echo, sim_many CASCADE;
 RESET client_min_messages;
 SELECT sim_reset();

@@ -42,12 +42,15 @@
 #include "it_glue_fdw.h"
 
 #define ITG_REDACTED			"[redacted]"
-#define ITG_MAX_KNOWN_KEYS		16
 
-/* Keys this backend has sent, most recent last (TopMemoryContext). */
-static char *known_keys[ITG_MAX_KNOWN_KEYS];
+/*
+ * Every key this backend has sent (TopMemoryContext).  None is forgotten:
+ * a statement may use many servers, and a message about any of them must
+ * still recognise its key.
+ */
+static char **known_keys = NULL;
 static int	nknown_keys = 0;
-static int	next_key_slot = 0;
+static int	known_keys_size = 0;
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
@@ -57,7 +60,6 @@ static const char *const key_names[] = {"api-key", "api_key", "apikey"};
 /*
  * itg_redact_remember_key
  *		Note a key this backend sends, so that it is recognised in texts.
- *		Past ITG_MAX_KNOWN_KEYS distinct keys, the oldest is forgotten.
  */
 void
 itg_redact_remember_key(const char *key)
@@ -67,17 +69,16 @@ itg_redact_remember_key(const char *key)
 	for (int i = 0; i < nknown_keys; i++)
 		if (strcmp(known_keys[i], key) == 0)
 			return;
-	if (nknown_keys < ITG_MAX_KNOWN_KEYS)
-		known_keys[nknown_keys++] = MemoryContextStrdup(TopMemoryContext, key);
-	else
+	if (nknown_keys == known_keys_size)
 	{
-		char	   *old = known_keys[next_key_slot];
+		int			size = Max(8, known_keys_size * 2);
 
-		known_keys[next_key_slot] = MemoryContextStrdup(TopMemoryContext, key);
-		memset(old, 0, strlen(old));
-		pfree(old);
-		next_key_slot = (next_key_slot + 1) % ITG_MAX_KNOWN_KEYS;
+		known_keys = known_keys == NULL ?
+			MemoryContextAlloc(TopMemoryContext, sizeof(char *) * size) :
+			repalloc(known_keys, sizeof(char *) * size);
+		known_keys_size = size;
 	}
+	known_keys[nknown_keys++] = MemoryContextStrdup(TopMemoryContext, key);
 }
 
 /* ---------- reading a text one encoded character at a time ---------- */

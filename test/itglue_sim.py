@@ -1581,8 +1581,8 @@ RULE_KEYS = {"method", "path", "path_prefix", "query_contains", "times", "skip",
 ACTION_KEYS = {"status", "retry_after", "html", "body", "content_type", "kind", "bytes",
                "depth", "ms", "seconds", "apply", "echo_key", "encoding"}
 # Ways an answer can echo the x-api-key it was sent (see echo_key_response).
-ECHO_FORMS = {"json", "json_escaped", "html", "url", "token", "cut", "other_key",
-              "content_type", "record_id"}
+ECHO_FORMS = {"json", "json_escaped", "html", "html_entities", "upper", "url", "token", "cut",
+              "other_key", "content_type", "record_id"}
 # Kinds that answer without running the real handler (no side effects).
 STANDALONE_KINDS = {"malformed", "html200", "huge", "deep", "stall", "close"}
 
@@ -1688,9 +1688,10 @@ def _one_record_page(sim, req, description):
 def echo_key_response(status, key, form):
     """An answer that quotes the x-api-key it was sent, as a careless gateway
     or framework may: raw in a JSON:API error, JSON-escaped character by
-    character, in an HTML page, percent-encoded in a URL, inside a longer
-    token, straddling the 120th character, as another x-api-key value (the
-    key reversed), in the Content-Type header, or as a record's id (200)."""
+    character, in an HTML page (raw, or as numeric character references),
+    upper-cased, percent-encoded in a URL, inside a longer token,
+    straddling the 120th character, as another x-api-key value (the key
+    reversed), in the Content-Type header, or as a record's id (200)."""
     def error_doc(detail):
         return {"errors": [{"status": status, "title": reason_phrase(status), "detail": detail}]}
     if form == "json":
@@ -1702,6 +1703,12 @@ def echo_key_response(status, key, form):
     if form == "html":
         return Response(status, ("<html><body><h1>%d %s</h1><p>Rejected key: %s</p></body></html>"
                                  % (status, reason_phrase(status), key)).encode(), HTML_CT)
+    if form == "html_entities":
+        refs = "".join("&#%d;" % ord(c) for c in key)
+        return Response(status, ("<html><body><p>Rejected key: %s</p></body></html>" % refs).encode(),
+                        HTML_CT)
+    if form == "upper":
+        return Response(status, ("API KEY %s IS NOT VALID" % key.upper()).encode(), TEXT_CT)
     if form == "url":
         encoded = "".join("%%%02X" % b for b in key.encode())
         return Response(status, ('<html><body><a href="https://api.itglue.com/organizations?'

@@ -741,6 +741,8 @@ class FaultTests(SimTestCase):
         forms = {"json": KEY.encode(),
                  "json_escaped": "".join("\\u%04x" % ord(c) for c in KEY).encode(),
                  "html": KEY.encode(),
+                 "html_entities": "".join("&#%d;" % ord(c) for c in KEY).encode(),
+                 "upper": KEY.upper().encode(),
                  "url": "".join("%%%02X" % b for b in KEY.encode()).encode(),
                  "token": ("tok_%s_" % KEY).encode(),
                  "other_key": ("x-api-key: %s;" % KEY[::-1]).encode()}
