@@ -3,8 +3,9 @@
  * compat.h
  *		Every PostgreSQL version shim it_glue_fdw needs, in one place.
  *
- * The extension builds on PostgreSQL 13 to 17.  Code elsewhere calls the
- * names defined here and never tests PG_VERSION_NUM itself.
+ * The extension builds on PostgreSQL 13 to 18 (15, 17 and 18 are tested:
+ * test/matrix.sh).  Code elsewhere calls the names defined here and never
+ * tests PG_VERSION_NUM itself.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,6 +19,26 @@
 #include "optimizer/inherit.h"		/* get_rel_all_updated_cols() */
 #endif
 #include "utils/resowner.h"
+
+/*
+ * PG18 split commands/explain.h: ExplainState is in explain_state.h and the
+ * ExplainProperty*() functions in explain_format.h.
+ */
+#include "commands/explain.h"
+#if PG_VERSION_NUM >= 180000
+#include "commands/explain_format.h"
+#include "commands/explain_state.h"
+#endif
+
+/*
+ * vacuum_delay_point() learned in PG18 whether it runs for ANALYZE (the
+ * only caller here: sampling rows of a foreign table).
+ */
+#if PG_VERSION_NUM >= 180000
+#define itg_analyze_delay_point() vacuum_delay_point(true)
+#else
+#define itg_analyze_delay_point() vacuum_delay_point()
+#endif
 
 /*
  * CreateWaitEventSet() took a MemoryContext until PG16; PG17 tracks the set

@@ -1115,7 +1115,7 @@ itg_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 								  opts->page_size))
 			break;
 		page_number++;
-		vacuum_delay_point();
+		itg_analyze_delay_point();
 	}
 	MemoryContextDelete(page_cxt);
 	*totalrows = seen;
