@@ -350,6 +350,35 @@ stream_check_trailing(ItgJsonStream *s, const char *p, size_t len, size_t offset
 	return true;
 }
 
+/*
+ * tokener_flags
+ *		JSON_TOKENER_STRICT, unless this json-c's strict mode rejects every
+ *		string byte above 0x7f (json-c 0.18 compares a signed char in its
+ *		control-character check: json-c issues 875 and 892).  Such a library
+ *		parses non-strictly and validates UTF-8 instead; the parser's own
+ *		checks (NaN, trailing text, types) apply either way.
+ */
+static int
+tokener_flags(void)
+{
+	static int	flags = -1;
+
+	if (flags < 0)
+	{
+		json_tokener *probe = json_tokener_new();
+		json_object *parsed = NULL;
+
+		if (probe == NULL)
+			return JSON_TOKENER_STRICT;
+		json_tokener_set_flags(probe, JSON_TOKENER_STRICT);
+		parsed = json_tokener_parse_ex(probe, "\"\xc3\xa9\"", 4);
+		flags = parsed != NULL ? JSON_TOKENER_STRICT : JSON_TOKENER_VALIDATE_UTF8;
+		json_object_put(parsed);
+		json_tokener_free(probe);
+	}
+	return flags;
+}
+
 ItgJsonStream *
 itg_json_stream_new(void)
 {
@@ -363,7 +392,7 @@ itg_json_stream_new(void)
 		free(s);
 		return NULL;
 	}
-	json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(s->tok, tokener_flags());
 	return s;
 }
 
