@@ -28,7 +28,7 @@
 #include "compat.h"
 #include "jsonapi.h"
 
-#define ITG_VERSION "0.1.0"
+#define ITG_VERSION "0.2.0"
 #define ITG_USER_AGENT "it_glue_fdw/" ITG_VERSION
 
 /* ---------- resource.c: what each IT Glue resource looks like ---------- */
