@@ -17,11 +17,15 @@ itg_log() { printf '== %s\n' "$*" >&2; }
 
 # itg_install_deps: apt-get install whatever is missing (root only).
 itg_install_deps() {
-	local pkgs="gcc make pkg-config curl openssl python3 ca-certificates
-		postgresql-$ITG_PG_MAJOR postgresql-server-dev-$ITG_PG_MAJOR
-		libcurl4-openssl-dev libjson-c-dev nghttp2-proxy"
+	itg_install_packages gcc make pkg-config curl openssl python3 ca-certificates \
+		"postgresql-$ITG_PG_MAJOR" "postgresql-server-dev-$ITG_PG_MAJOR" \
+		libcurl4-openssl-dev libjson-c-dev nghttp2-proxy
+}
+
+# itg_install_packages PKG...: apt-get install those of PKG that are missing.
+itg_install_packages() {
 	local missing="" p
-	for p in $pkgs; do
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 			missing="$missing $p"
 	done
@@ -52,8 +56,22 @@ itg_pg_config() {
 	fi
 }
 
-# itg_build: compile and install the extension.
+# itg_build: compile and install the extension.  With ITG_INSTALLED=package
+# the extension comes from the Debian package (postgresql-NN-it-glue-fdw,
+# test/matrix.sh installs it): nothing is built, and the installed module
+# must belong to that package.
 itg_build() {
+	if [ "${ITG_INSTALLED:-}" = package ]; then
+		local so owner
+		so="$("$(itg_pg_config)" --pkglibdir)/it_glue_fdw.so"
+		owner=$(dpkg-query -S "$so" 2>/dev/null | cut -d: -f1)
+		if [ "$owner" != "postgresql-$ITG_PG_MAJOR-it-glue-fdw" ]; then
+			echo "$so is not from package postgresql-$ITG_PG_MAJOR-it-glue-fdw (${owner:-no package})" >&2
+			return 1
+		fi
+		itg_log "using it_glue_fdw from package $owner"
+		return 0
+	fi
 	itg_log "building it_glue_fdw"
 	make -C "$ITG_ROOT" -s PG_CONFIG="$(itg_pg_config)" >/dev/null
 	if [ "$(id -u)" = 0 ]; then

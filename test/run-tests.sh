@@ -7,8 +7,16 @@
 # "N passed, N failed".  Exits non-zero when anything failed.
 #
 #   ITG_KEEP=1      keep the work directory (logs, regression diffs)
-#   ITG_SKIP=x,y    skip suites: sim, unit, fuzz, regress, memory
+#   ITG_SKIP=x,y    skip suites: sim, unit, fuzz, regress, clients, dist,
+#                   memory, matrix
+#   ITG_WERROR=0    let compiler warnings pass (they fail the build here)
+#
+# `matrix` (test/matrix.sh) builds the Debian package and runs `regress`
+# and `clients` on PostgreSQL 15, 17 and 18, each in a cached Debian root
+# of the release that carries it.
 set -uo pipefail
+
+export ITG_WERROR=${ITG_WERROR:-1}
 
 . "$(dirname "$0")/lib.sh"
 trap itg_cleanup EXIT
@@ -91,13 +99,42 @@ print(k[:len(k) // 2])' "$ITG_API_KEY")
 	fi
 fi
 
-# 4. Backend memory stays flat over table size and rescans (own cluster).
+# 4. Real clients (SQLAlchemy, pgJDBC) see the tables through the views.
+if ! skip clients; then
+	itg_log "clients: SQLAlchemy and pgJDBC"
+	if out=$(ITG_SKIP_BUILD=1 bash "$ITG_ROOT/test/clients-test.sh" 2>&1); then :; fi
+	printf '%s\n' "$out" | grep -E '^(ok|FAILED|    |clients|foreign tables):' || printf '%s\n' "$out" | tail -20
+	printf '%s\n' "$out" | grep -q '^FAILED' && printf '%s\n' "$out" | grep '^    '
+	n=$(printf '%s\n' "$out" | sed -n 's/^clients: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+	if [ -n "$n" ]; then count ${n% *} ${n#* } clients; else printf '%s\n' "$out" | tail -20; count 0 1 clients; fi
+fi
+
+# 5. The PGXN archive: `make dist` and its META.json.
+if ! skip dist; then
+	itg_log "dist: make dist and META.json"
+	if out=$(bash "$ITG_ROOT/test/dist-test.sh" 2>&1); then :; fi
+	printf '%s\n' "$out" | grep -E '^(ok|FAILED|dist):' || printf '%s\n' "$out" | tail -20
+	n=$(printf '%s\n' "$out" | sed -n 's/^dist: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+	if [ -n "$n" ]; then count ${n% *} ${n#* } dist; else count 0 1 dist; fi
+fi
+
+# 6. Backend memory stays flat over table size and rescans (own cluster).
 if ! skip memory; then
 	itg_log "memory: scan size and rescans"
 	if out=$(ITG_SKIP_BUILD=1 bash "$ITG_ROOT/test/memory-test.sh" 2>&1); then :; fi
 	printf '%s\n' "$out" | grep -E '^(ok|FAILED|backend peak|memory):' || printf '%s\n' "$out" | tail -20
 	n=$(printf '%s\n' "$out" | sed -n 's/^memory: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 	if [ -n "$n" ]; then count ${n% *} ${n#* } memory; else count 0 1 memory; fi
+fi
+
+# 7. PostgreSQL 15, 17 and 18 from Debian's archive, with the Debian package.
+if ! skip matrix; then
+	itg_log "matrix: PostgreSQL 15, 17 and 18 in Debian roots"
+	mout=$(mktemp)
+	bash "$ITG_ROOT/test/matrix.sh" 2>&1 | tee "$mout" | grep -v '^matrix: [0-9]* passed'
+	n=$(sed -n 's/^matrix: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$mout")
+	rm -f "$mout"
+	if [ -n "$n" ]; then count ${n% *} ${n#* } matrix; else count 0 1 matrix; fi
 fi
 
 [ -n "$failures" ] && echo "failed suites:$failures"
