@@ -54,9 +54,22 @@
 
 /*
  * create_foreignscan_path() gained a fdw_restrictinfo argument in PG17 and
- * create_foreign_upper_path() likewise.
+ * create_foreign_upper_path() likewise; PG18 added disabled_nodes (the
+ * number of disabled plan nodes below; none here) after rows.
  */
-#if PG_VERSION_NUM >= 170000
+#if PG_VERSION_NUM >= 180000
+#define itg_create_foreignscan_path(root, rel, target, rows, startup, total, \
+									pathkeys, required_outer, fdw_outerpath, \
+									fdw_private) \
+	create_foreignscan_path((root), (rel), (target), (rows), 0, (startup), \
+							(total), (pathkeys), (required_outer), \
+							(fdw_outerpath), NIL, (fdw_private))
+#define itg_create_foreign_upper_path(root, rel, target, rows, startup, total, \
+									  pathkeys, fdw_outerpath, fdw_private) \
+	create_foreign_upper_path((root), (rel), (target), (rows), 0, (startup), \
+							  (total), (pathkeys), (fdw_outerpath), NIL, \
+							  (fdw_private))
+#elif PG_VERSION_NUM >= 170000
 #define itg_create_foreignscan_path(root, rel, target, rows, startup, total, \
 									pathkeys, required_outer, fdw_outerpath, \
 									fdw_private) \
