@@ -307,33 +307,160 @@ stream_check_utf8(ItgJsonStream *s, const unsigned char *p, size_t len)
 	return true;
 }
 
+/*
+ * strict_rejects_utf8
+ *		Whether this json-c's strict mode rejects every string byte above
+ *		0x7f (json-c 0.18 compares a signed char in its control-character
+ *		check: json-c issues 875 and 892).  Asked once, of the library.
+ */
+static bool
+strict_rejects_utf8(void)
+{
+	static int	rejects = -1;
+
+	if (rejects < 0)
+	{
+		json_tokener *probe = json_tokener_new();
+		json_object *parsed;
+
+		if (probe == NULL)
+			return false;		/* asked again next time */
+		json_tokener_set_flags(probe, JSON_TOKENER_STRICT);
+		parsed = json_tokener_parse_ex(probe, "\"\xc3\xa9\"", 4);
+		rejects = parsed == NULL;
+		json_object_put(parsed);
+		json_tokener_free(probe);
+	}
+	return rejects == 1;
+}
+
+/*
+ * escaped_width
+ *		For such a json-c, each non-ASCII character is given to it as \uXXXX
+ *		(a surrogate pair above U+FFFF), which it decodes to the same UTF-8.
+ *		A character right after an unpaired backslash stays as it is, so an
+ *		invalid escape is still refused.  Sets *n to the character's length
+ *		in data (valid UTF-8) and returns its length as given to json-c.
+ */
+static size_t
+escaped_width(const char *data, size_t i, int *n)
+{
+	unsigned char c = (unsigned char) data[i];
+	size_t		backslashes = 0;
+
+	*n = utf8_sequence_length(c);
+	if (c < 0x80)
+		return 1;
+	while (backslashes < i && data[i - 1 - backslashes] == '\\')
+		backslashes++;
+	if (backslashes % 2 == 1)
+		return *n;
+	return *n == 4 ? 12 : 6;
+}
+
+/* The text to give json-c for data (malloc'd); NULL when out of memory. */
+static char *
+escape_non_ascii(const char *data, size_t len, size_t *out_len)
+{
+	char	   *out = malloc(3 * len + 1);
+	size_t		o = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len;)
+	{
+		int			n;
+		size_t		width = escaped_width(data, i, &n);
+		const unsigned char *u = (const unsigned char *) data + i;
+		unsigned int cp;
+
+		if (width == (size_t) n)
+		{
+			memcpy(out + o, data + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if (n == 2)
+			cp = ((u[0] & 0x1F) << 6) | (u[1] & 0x3F);
+		else if (n == 3)
+			cp = ((u[0] & 0x0F) << 12) | ((u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+		else
+			cp = ((u[0] & 0x07) << 18) | ((u[1] & 0x3F) << 12) |
+				((u[2] & 0x3F) << 6) | (u[3] & 0x3F);
+		if (cp >= 0x10000)
+		{
+			cp -= 0x10000;
+			o += sprintf(out + o, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+		}
+		else
+			o += sprintf(out + o, "\\u%04x", cp);
+		i += n;
+	}
+	*out_len = o;
+	return out;
+}
+
+/* The offset in data of the character at offset escaped_offset of its escaped text. */
+static size_t
+unescaped_offset(const char *data, size_t len, size_t escaped_offset)
+{
+	size_t		o = 0;
+
+	for (size_t i = 0; i < len;)
+	{
+		int			n;
+		size_t		width = escaped_width(data, i, &n);
+
+		if (o + width > escaped_offset)
+			return i;
+		o += width;
+		i += n;
+	}
+	return len;
+}
+
 /* Feed whole characters to json-c (or, once done, check for trailing text). */
 static bool
 stream_parse(ItgJsonStream *s, const char *data, size_t len)
 {
+	const char *text = data;
+	size_t		text_len = len;
+	char	   *escaped = NULL;
+	size_t		end;
+	enum json_tokener_error error;
+
 	if (len == 0)
 		return true;
 	if (s->done)
 		return stream_check_trailing(s, data, len, (s->parsed += len) - len);
 
-	s->root = json_tokener_parse_ex(s->tok, data, (int) len);
-	switch (json_tokener_get_error(s->tok))
+	if (strict_rejects_utf8())
+	{
+		if ((escaped = escape_non_ascii(data, len, &text_len)) == NULL)
+			return stream_fail(s, "out of memory parsing JSON");
+		text = escaped;
+	}
+	s->root = json_tokener_parse_ex(s->tok, text, (int) text_len);
+	error = json_tokener_get_error(s->tok);
+	end = json_tokener_get_parse_end(s->tok);
+	if (escaped != NULL)
+	{
+		end = unescaped_offset(data, len, end);
+		free(escaped);
+	}
+	switch (error)
 	{
 		case json_tokener_success:
-			{
-				size_t		used = json_tokener_get_parse_end(s->tok);
-
-				s->done = true;
-				if (!stream_check_trailing(s, data + used, len - used, s->parsed + used))
-					return false;
-			}
+			s->done = true;
+			if (!stream_check_trailing(s, data + end, len - end, s->parsed + end))
+				return false;
 			break;
 		case json_tokener_continue:
 			break;
 		default:
 			return stream_fail(s, "invalid JSON at byte %zu: %s",
-							   s->parsed + json_tokener_get_parse_end(s->tok),
-							   json_tokener_error_desc(json_tokener_get_error(s->tok)));
+							   s->parsed + end, json_tokener_error_desc(error));
 	}
 	s->parsed += len;
 	return true;
@@ -350,35 +477,6 @@ stream_check_trailing(ItgJsonStream *s, const char *p, size_t len, size_t offset
 	return true;
 }
 
-/*
- * tokener_flags
- *		JSON_TOKENER_STRICT, unless this json-c's strict mode rejects every
- *		string byte above 0x7f (json-c 0.18 compares a signed char in its
- *		control-character check: json-c issues 875 and 892).  Such a library
- *		parses non-strictly and validates UTF-8 instead; the parser's own
- *		checks (NaN, trailing text, types) apply either way.
- */
-static int
-tokener_flags(void)
-{
-	static int	flags = -1;
-
-	if (flags < 0)
-	{
-		json_tokener *probe = json_tokener_new();
-		json_object *parsed = NULL;
-
-		if (probe == NULL)
-			return JSON_TOKENER_STRICT;
-		json_tokener_set_flags(probe, JSON_TOKENER_STRICT);
-		parsed = json_tokener_parse_ex(probe, "\"\xc3\xa9\"", 4);
-		flags = parsed != NULL ? JSON_TOKENER_STRICT : JSON_TOKENER_VALIDATE_UTF8;
-		json_object_put(parsed);
-		json_tokener_free(probe);
-	}
-	return flags;
-}
-
 ItgJsonStream *
 itg_json_stream_new(void)
 {
@@ -392,7 +490,7 @@ itg_json_stream_new(void)
 		free(s);
 		return NULL;
 	}
-	json_tokener_set_flags(s->tok, tokener_flags());
+	json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT);
 	return s;
 }
 

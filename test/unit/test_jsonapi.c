@@ -645,6 +645,40 @@ test_unicode_escapes(void)
 	CHECK_VALUE(p.records[0].values[7], ITG_JSON_STRING, "\xf4\x8f\xbf\xbf\xef\xbf\xbf");
 }
 
+/*
+ * json-c reads non-ASCII text the same way everywhere, even a json-c whose
+ * strict mode refuses it (0.18: jsonapi.c hands it \uXXXX escapes), and
+ * errors name the byte of the body.
+ */
+static void
+test_json_c_non_ascii(void)
+{
+	const char *names[] = {"name", "notes"};
+	ItgPage		p;
+
+	itg_json_fast_scan = false;
+	CHECK(parse_list("{\"data\":[{\"id\":\"1\",\"attributes\":{"
+					 "\"name\":\"Zo\xc3\xab's Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\","
+					 "\"notes\":\"a\\\\\xc3\xa9 \\\\\\\\\xc3\xa9 \\u00e9\"}}]}",
+					 names, 2, &p));
+	CHECK_INT(p.nrecords, 1);
+	if (p.nrecords == 1)
+	{
+		CHECK_VALUE(p.records[0].values[0], ITG_JSON_STRING,
+					"Zo\xc3\xab's Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+		/* A backslash, escaped, before a non-ASCII character. */
+		CHECK_VALUE(p.records[0].values[1], ITG_JSON_STRING,
+					"a\\\xc3\xa9 \\\\\xc3\xa9 \xc3\xa9");
+	}
+	/* An escape of a non-ASCII character is no escape. */
+	CHECK_LIST_ERROR("{\"data\":[{\"id\":\"1\",\"attributes\":{\"name\":\"\xc3\xa9\\\xc3\xa9\"}}]}",
+					 "invalid JSON at byte 44: invalid string sequence");
+	/* Outside a string, at the right byte after earlier escaped text. */
+	CHECK_LIST_ERROR("{\"data\":[{\"id\":\"\xc3\xa9\xf0\x9f\x98\x80\"}]\xc3\xa9}",
+					 "invalid JSON at byte 25: object value separator ',' expected");
+	itg_json_fast_scan = true;
+}
+
 static void
 test_embedded_nul(void)
 {
@@ -1863,6 +1897,7 @@ main(void)
 	RUN(test_value_kinds);
 	RUN(test_attr_all);
 	RUN(test_unicode_escapes);
+	RUN(test_json_c_non_ascii);
 	RUN(test_embedded_nul);
 	RUN(test_invalid_utf8);
 	RUN(test_trailing_garbage);
