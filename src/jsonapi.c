@@ -420,6 +420,37 @@ unescaped_offset(const char *data, size_t len, size_t escaped_offset)
 	return len;
 }
 
+/*
+ * integer_overflows_at
+ *		Whether the digits ending at data[end] are an integer beyond 64 bits.
+ *		json-c 0.17 and later refuse one in strict mode ("number expected")
+ *		where older ones clamp it (check_numbers() then refuses it): both are
+ *		reported the same way.
+ */
+static bool
+integer_overflows_at(const char *data, size_t end)
+{
+	size_t		start = end;
+	char		digits[64];
+
+	while (start > 0 && isdigit((unsigned char) data[start - 1]))
+		start--;
+	if (start == end || data[start] == '0')
+		return false;			/* no digits, or a leading zero */
+	if (start > 0 && data[start - 1] == '-')
+		start--;
+	if (end - start >= sizeof(digits))
+		return true;
+	memcpy(digits, data + start, end - start);
+	digits[end - start] = '\0';
+	errno = 0;
+	if (digits[0] == '-')
+		(void) strtoimax(digits, NULL, 10);
+	else
+		(void) strtoumax(digits, NULL, 10);
+	return errno == ERANGE;
+}
+
 /* Feed whole characters to json-c (or, once done, check for trailing text). */
 static bool
 stream_parse(ItgJsonStream *s, const char *data, size_t len)
@@ -459,6 +490,8 @@ stream_parse(ItgJsonStream *s, const char *data, size_t len)
 		case json_tokener_continue:
 			break;
 		default:
+			if (error == json_tokener_error_parse_number && integer_overflows_at(data, end))
+				return stream_fail(s, "an integer is outside the 64-bit range");
 			return stream_fail(s, "invalid JSON at byte %zu: %s",
 							   s->parsed + end, json_tokener_error_desc(error));
 	}

@@ -18,6 +18,8 @@
  */
 #include "jsonapi.h"
 
+#include <json-c/json.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -646,6 +648,26 @@ test_unicode_escapes(void)
 }
 
 /*
+ * Whether this json-c's strict mode takes a raw control character in a
+ * string: 0.16 does, Debian's 0.18 (json-c PR 871) does not.  The parser
+ * follows the library here; the tests pin both.
+ */
+static bool
+json_c_takes_raw_control_characters(void)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o;
+	bool		takes;
+
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, "\"a\tb\"", 5);
+	takes = o != NULL;
+	json_object_put(o);
+	json_tokener_free(tok);
+	return takes;
+}
+
+/*
  * json-c reads non-ASCII text the same way everywhere, even a json-c whose
  * strict mode refuses it (0.18: jsonapi.c hands it \uXXXX escapes), and
  * errors name the byte of the body.
@@ -700,7 +722,10 @@ test_embedded_nul(void)
 	arena_reset(&arena);
 	CHECK(!itg_parse_page(raw_nul_in_string, sizeof(raw_nul_in_string) - 1, names, 1, false,
 						  arena_alloc, &arena, &p, errbuf, sizeof(errbuf)));
-	CHECK_STR(errbuf, "invalid JSON at byte 40: unexpected end of data");
+	/* (At the NUL where json-c refuses control characters, after it where not.) */
+	CHECK_STR(errbuf, json_c_takes_raw_control_characters()
+			  ? "invalid JSON at byte 40: unexpected end of data"
+			  : "invalid JSON at byte 39: unexpected end of data");
 	CHECK(!itg_parse_page(nul_after, sizeof(nul_after) - 1, names, 1, false,
 						  arena_alloc, &arena, &p, errbuf, sizeof(errbuf)));
 	CHECK_STR(errbuf, "unexpected text after the JSON document at byte 11");
@@ -857,8 +882,16 @@ test_json_leniency_refused(void)
 	 * What json-c 0.16 still lets through in strict mode, harmless for the
 	 * values it yields; pinned here so that a change is noticed.
 	 */
-	CHECK(parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":\"a\tb\"}}}", names, 1, &p));
-	CHECK_VALUE(p.records[0].values[0], ITG_JSON_STRING, "a\tb");	/* raw control character */
+	if (json_c_takes_raw_control_characters())
+	{
+		CHECK(parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":\"a\tb\"}}}", names, 1, &p));
+		CHECK_VALUE(p.records[0].values[0], ITG_JSON_STRING, "a\tb");	/* raw control character */
+	}
+	else
+	{
+		CHECK(!parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":\"a\tb\"}}}", names, 1, &p));
+		CHECK_STR(errbuf, "invalid JSON at byte 39: invalid string sequence");
+	}
 	CHECK(parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{'x':1}}}", names, 1, &p));
 	CHECK_VALUE(p.records[0].values[0], ITG_JSON_INT, "1");	/* single-quoted member name */
 	CHECK(parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":1.}}}", names, 1, &p));
