@@ -110,7 +110,8 @@ SELECT sim_fault('{"path": "/organizations", "action": {"status": 429}}');
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "truncated"}}');
 SELECT sim_fault('{"path": "/organizations", "action": {"kind": "close"}}');
 ALTER SERVER sim_err OPTIONS (SET max_retries '5');
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM orgs;
+SELECT * FROM explain('ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY OFF',
+                      'SELECT * FROM orgs');
 SELECT count(*), sum(id) FROM orgs;
 SELECT * FROM sim_requests();
 ALTER SERVER sim_err OPTIONS (SET max_retries '2');

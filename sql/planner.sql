@@ -147,16 +147,9 @@ CREATE TABLE wanted (id bigint);
 INSERT INTO wanted VALUES (2), (17), (999999);
 ANALYZE wanted;
 -- (PostgreSQL 17 and later write the join's equality the other way round.)
-CREATE FUNCTION explain_join(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || query LOOP
-		RETURN NEXT replace(line, 'Filter: (o.id = w.id)', 'Filter: (w.id = o.id)');
-	END LOOP;
-END $$;
-SELECT * FROM explain_join('SELECT w.id, o.name FROM wanted w JOIN orgs_paged o USING (id)');
-DROP FUNCTION explain_join(text);
+SELECT replace(line, 'Filter: (o.id = w.id)', 'Filter: (w.id = o.id)') AS "QUERY PLAN"
+  FROM explain('VERBOSE, COSTS OFF',
+               'SELECT w.id, o.name FROM wanted w JOIN orgs_paged o USING (id)') line;
 SELECT w.id, o.name FROM wanted w JOIN orgs_paged o USING (id) ORDER BY 1;
 SELECT * FROM sim_requests();
 

@@ -64,6 +64,18 @@ CREATE FUNCTION sim_fault(rule text) RETURNS void LANGUAGE sql AS $$
 	SELECT NULL::void;
 $$;
 
+-- explain: EXPLAIN (options) query, as PostgreSQL 15 and 17 write it:
+-- PostgreSQL 18's fractional row counts ("rows=2500.00") are whole again.
+CREATE FUNCTION explain(options text, query text) RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+BEGIN
+	FOR line IN EXECUTE format('EXPLAIN (%s) %s', options, query) LOOP
+		RETURN NEXT regexp_replace(line, '(rows=\d+)\.00\M', '\1', 'g');
+	END LOOP;
+END $$;
+
 RESET client_min_messages;
 
 -- ===================================================================
