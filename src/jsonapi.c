@@ -643,6 +643,9 @@ stream_finish(ItgJsonStream *s, json_object **root, bool check_all_numbers,
 		s->root = json_tokener_parse_ex(s->tok, "", 1);
 		if (json_tokener_get_error(s->tok) == json_tokener_success)
 			s->done = true;
+		else if (json_tokener_get_error(s->tok) == json_tokener_error_parse_number &&
+				 integer_overflows_at(s->body, s->consumed))
+			stream_fail(s, "an integer is outside the 64-bit range");
 		else
 			stream_fail(s, "the JSON document ends early (truncated after %zu bytes)",
 						s->consumed);
