@@ -451,6 +451,29 @@ integer_overflows_at(const char *data, size_t end)
 	return errno == ERANGE;
 }
 
+/*
+ * bare_integer_overflows
+ *		Whether the whole document is one integer beyond 64 bits (which
+ *		json-c 0.17 and later report as the end of data coming early).
+ */
+static bool
+bare_integer_overflows(const char *data, size_t len)
+{
+	size_t		start = 0;
+	size_t		end = len;
+
+	while (start < len && isspace((unsigned char) data[start]))
+		start++;
+	while (end > start && isspace((unsigned char) data[end - 1]))
+		end--;
+	if (start < end && data[start] == '-')
+		start++;
+	for (size_t i = start; i < end; i++)
+		if (!isdigit((unsigned char) data[i]))
+			return false;
+	return integer_overflows_at(data, end);
+}
+
 /* Feed whole characters to json-c (or, once done, check for trailing text). */
 static bool
 stream_parse(ItgJsonStream *s, const char *data, size_t len)
@@ -643,8 +666,7 @@ stream_finish(ItgJsonStream *s, json_object **root, bool check_all_numbers,
 		s->root = json_tokener_parse_ex(s->tok, "", 1);
 		if (json_tokener_get_error(s->tok) == json_tokener_success)
 			s->done = true;
-		else if (json_tokener_get_error(s->tok) == json_tokener_error_parse_number &&
-				 integer_overflows_at(s->body, s->consumed))
+		else if (bare_integer_overflows(s->body, s->consumed))
 			stream_fail(s, "an integer is outside the 64-bit range");
 		else
 			stream_fail(s, "the JSON document ends early (truncated after %zu bytes)",

@@ -906,7 +906,7 @@ test_json_leniency_refused(void)
 	else
 	{
 		CHECK(!parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{\"x\":\"a\tb\"}}}", names, 1, &p));
-		CHECK_STR(errbuf, "invalid JSON at byte 39: invalid string sequence");
+		CHECK_STR(errbuf, "invalid JSON at byte 38: invalid string sequence");
 	}
 	CHECK(parse_show("{\"data\":{\"id\":\"1\",\"attributes\":{'x':1}}}", names, 1, &p));
 	CHECK_VALUE(p.records[0].values[0], ITG_JSON_INT, "1");	/* single-quoted member name */
