@@ -24,7 +24,7 @@
 #   ITG_MATRIX_CACHE=dir   where roots are kept
 #   ITG_MATRIX_REFRESH=1   rebuild the roots even when cached
 #   ITG_MATRIX_KEEP=1      keep each run's overlay and logs (paths printed)
-#   ITG_MATRIX_TIMEOUT=s   limit for one major, root creation included (2400)
+#   ITG_MATRIX_TIMEOUT=s   limit for creating one root, and for one major's run (2400)
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -113,7 +113,7 @@ create_root() {
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	log "creating the $release root for PostgreSQL $major (from $mirror)"
-	unshare --mount --pid --fork --kill-child bash -euo pipefail -c '
+	timeout --kill-after=30 "$TIMEOUT" unshare --mount --pid --fork --kill-child bash -euo pipefail -c '
 		tmp=$1 release=$2 mirror=$3 pkgs=$4
 		debootstrap --variant=minbase "$release" "$tmp" "$mirror" >"$tmp.log" 2>&1 ||
 			{ tail -30 "$tmp.log" >&2; exit 1; }
