@@ -177,8 +177,8 @@ major=$1
 cd /build
 echo "libcurl $(curl-config --version | cut -d" " -f2), $(/usr/lib/postgresql/$major/bin/postgres --version)"
 cp -a src pkg
-# Build for this major only, and let pg_buildext write debian/control for it.
-echo "$major" >pkg/debian/pgversions
+# Build for this major only, and let pg_buildext write debian/control for it
+# (the command the README gives).
 if ! (cd pkg && PG_UPDATECONTROL=yes PG_SUPPORTED_VERSIONS=$major \
 		dpkg-buildpackage -b -uc -us) >package-build.log 2>&1; then
 	tail -40 package-build.log
