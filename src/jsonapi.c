@@ -210,6 +210,7 @@ struct ItgJsonStream
 	json_object *root;			/* json-c's value, once complete */
 	bool		done;			/* json-c has read a complete value */
 	bool		failed;			/* an error is recorded in err */
+	bool		integer_refused;	/* json-c refused an integer beyond 64 bits */
 	size_t		consumed;		/* bytes received and checked as UTF-8 */
 	size_t		parsed;			/* bytes json-c has read */
 	unsigned char carry[4];
@@ -514,7 +515,10 @@ stream_parse(ItgJsonStream *s, const char *data, size_t len)
 			break;
 		default:
 			if (error == json_tokener_error_parse_number && integer_overflows_at(data, end))
+			{
+				s->integer_refused = true;
 				return stream_fail(s, "an integer is outside the 64-bit range");
+			}
 			return stream_fail(s, "invalid JSON at byte %zu: %s",
 							   s->parsed + end, json_tokener_error_desc(error));
 	}
@@ -572,7 +576,7 @@ itg_json_stream_reset(ItgJsonStream *s)
 	if (s->root != NULL)
 		json_object_put(s->root);
 	s->root = NULL;
-	s->done = s->failed = false;
+	s->done = s->failed = s->integer_refused = false;
 	s->consumed = s->parsed = 0;
 	s->carry_len = 0;
 	s->body_len = 0;
@@ -667,7 +671,10 @@ stream_finish(ItgJsonStream *s, json_object **root, bool check_all_numbers,
 		if (json_tokener_get_error(s->tok) == json_tokener_success)
 			s->done = true;
 		else if (bare_integer_overflows(s->body, s->consumed))
+		{
+			s->integer_refused = true;
 			stream_fail(s, "an integer is outside the 64-bit range");
+		}
 		else
 			stream_fail(s, "the JSON document ends early (truncated after %zu bytes)",
 						s->consumed);
@@ -711,6 +718,9 @@ parse_json(const char *body, size_t len, json_object **root, bool exact_numbers,
 	if (body != NULL)
 		(void) itg_json_stream_feed(s, body, len);
 	ok = stream_finish(s, root, !exact_numbers, errbuf, errlen);
+	/* json-c 0.17+ refuses what older ones clamp: the marked copy is read. */
+	if (!ok && exact_numbers && s->integer_refused)
+		ok = true;
 	if (ok && exact_numbers)
 	{
 		bool		marked;
@@ -929,33 +939,31 @@ reread_marked(const char *body, size_t len, json_object **root, bool *marked,
 {
 	char	   *copy;
 	size_t		copy_len = 0;
-	json_tokener *tok;
+	ItgJsonStream *s;
 	json_object *again;
+	bool		ok;
 
 	*marked = false;
 	if (!mark_numbers(body, len, &copy, &copy_len))
 		goto oom;
 	if (copy == NULL)
 		return true;
-	tok = json_tokener_new_ex(ITG_JSON_MAX_DEPTH);
-	if (tok == NULL)
+	if ((s = itg_json_stream_new()) == NULL)
 	{
 		free(copy);
 		goto oom;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	again = json_tokener_parse_ex(tok, copy, (int) copy_len);
-	if (json_tokener_get_error(tok) == json_tokener_continue)
-		again = json_tokener_parse_ex(tok, "", 1);
-	if (json_tokener_get_error(tok) != json_tokener_success)
-	{
-		/* Only a failed allocation can make json-c refuse the copy. */
-		json_tokener_free(tok);
-		free(copy);
-		goto oom;
-	}
-	json_tokener_free(tok);
+	/*
+	 * The copy is read like a body (so the json-c workarounds apply).  It
+	 * fails only where the body did too, which json-c 0.17+ reports only
+	 * after its first integer beyond 64 bits: say what it found then.
+	 */
+	(void) itg_json_stream_feed(s, copy, copy_len);
+	ok = stream_finish(s, &again, false, errbuf, errlen);
+	itg_json_stream_free(s);
 	free(copy);
+	if (!ok)
+		return false;
 	json_object_put(*root);
 	*root = again;
 	*marked = true;
