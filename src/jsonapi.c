@@ -693,6 +693,8 @@ stream_finish(ItgJsonStream *s, json_object **root, bool check_all_numbers,
 
 static bool reread_marked(const char *body, size_t len, json_object **root,
 						  bool *marked, char *errbuf, size_t errlen);
+static bool stream_finish_exact(ItgJsonStream *s, json_object **root, bool *marked,
+								char *errbuf, size_t errlen);
 
 /*
  * parse_json
@@ -717,16 +719,14 @@ parse_json(const char *body, size_t len, json_object **root, bool exact_numbers,
 	}
 	if (body != NULL)
 		(void) itg_json_stream_feed(s, body, len);
-	ok = stream_finish(s, root, !exact_numbers, errbuf, errlen);
-	/* json-c 0.17+ refuses what older ones clamp: the marked copy is read. */
-	if (!ok && exact_numbers && s->integer_refused)
-		ok = true;
-	if (ok && exact_numbers)
+	if (!exact_numbers)
+		ok = stream_finish(s, root, true, errbuf, errlen);
+	else
 	{
 		bool		marked;
 
-		if (!reread_marked(s->body, s->body_len, root, &marked, errbuf, errlen) ||
-			!check_numbers(*root, errbuf, errlen))
+		ok = stream_finish_exact(s, root, &marked, errbuf, errlen);
+		if (ok && !check_numbers(*root, errbuf, errlen))
 		{
 			json_object_put(*root);
 			*root = NULL;
@@ -735,6 +735,30 @@ parse_json(const char *body, size_t len, json_object **root, bool exact_numbers,
 	}
 	itg_json_stream_free(s);
 	return ok;
+}
+
+/*
+ * stream_finish_exact
+ *		stream_finish, then the integers json-c cannot keep are read again
+ *		from a marked copy (*marked says so; see mark_numbers).  json-c 0.17
+ *		and later refuse such an integer where older ones clamp it: then only
+ *		the copy is read.
+ */
+static bool
+stream_finish_exact(ItgJsonStream *s, json_object **root, bool *marked,
+					char *errbuf, size_t errlen)
+{
+	*marked = false;
+	if (!stream_finish(s, root, false, errbuf, errlen) && !s->integer_refused)
+		return false;
+	if (!reread_marked(s->body, s->body_len, root, marked, errbuf, errlen) ||
+		(s->integer_refused && !*marked))
+	{
+		json_object_put(*root);
+		*root = NULL;
+		return false;
+	}
+	return true;
 }
 
 /* ---------- numbers json-c would not give back as sent ---------- */
@@ -1449,13 +1473,8 @@ itg_parse_stream(ItgJsonStream *s,
 			return itg_scan_page(s->scan, alloc, alloc_ctx, page, errbuf, errlen);
 	}
 
-	if (!stream_finish(s, &root, false, errbuf, errlen))
+	if (!stream_finish_exact(s, &root, &marked, errbuf, errlen))
 		return false;
-	if (!reread_marked(s->body, s->body_len, &root, &marked, errbuf, errlen))
-	{
-		json_object_put(root);
-		return false;
-	}
 	return extract_page(root, marked, attr_names, nattrs, single_object, alloc, alloc_ctx,
 						page, errbuf, errlen);
 }
