@@ -123,8 +123,8 @@ RETURNING id, name, organization_status_id, quick_notes;
 SELECT * FROM sim_requests();
 SELECT * FROM orgs_draft ORDER BY name;
 -- EXPLAIN ANALYZE runs it: the routed row is POSTed.
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-INSERT INTO orgs_by_status (name, organization_status_id) VALUES ('Explained Co', 1);
+SELECT * FROM explain('ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY OFF', $q$
+INSERT INTO orgs_by_status (name, organization_status_id) VALUES ('Explained Co', 1)$q$);
 SELECT * FROM sim_requests();
 
 -- COPY into the partitioned table routes each row too.
