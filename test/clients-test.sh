@@ -52,7 +52,8 @@ echo "foreign tables: $(echo $tables)"
 sa_url="postgresql+psycopg2://postgres@/postgres?host=$PGHOST&port=$PGPORT"
 jdbc_url="jdbc:postgresql://127.0.0.1:$PGPORT/postgres?user=postgres"
 jdbc_jar=/usr/share/java/postgresql.jar
-sqlalchemy() { python3 "$ITG_ROOT/test/clients/list_tables.py" "$sa_url" "$1" 2>&1; }
+# Debian's python3, which the python3-* packages are for (PATH may have another).
+sqlalchemy() { /usr/bin/python3 "$ITG_ROOT/test/clients/list_tables.py" "$sa_url" "$1" 2>&1; }
 jdbc() { java -cp "$jdbc_jar" "$ITG_ROOT/test/clients/ListTables.java" "$jdbc_url" "$1" 2>&1; }
 
 # Before: the foreign tables are invisible to both.
