@@ -23,7 +23,8 @@
 #
 #   ITG_MATRIX_CACHE=dir   where roots are kept
 #   ITG_MATRIX_REFRESH=1   rebuild the roots even when cached
-#   ITG_MATRIX_KEEP=1      keep each run's overlay and logs (paths printed)
+#   ITG_MATRIX_LOGS=dir    keep each major's log there (else kept only on failure)
+#   ITG_MATRIX_KEEP=1      keep each run's overlay (path printed)
 #   ITG_MATRIX_TIMEOUT=s   limit for creating one root, and for one major's run (2400)
 set -uo pipefail
 
@@ -280,5 +281,9 @@ for major in $majors; do
 	total_passed=$((total_passed + p))
 	total_failed=$((total_failed + f))
 done
+# The logs stay when something failed or when asked for.
+if [ -z "${ITG_MATRIX_LOGS:-}" ]; then
+	if [ "$total_failed" -eq 0 ]; then rm -rf "$logdir"; else log "logs kept in $logdir"; fi
+fi
 echo "matrix: $total_passed passed, $total_failed failed"
 [ "$total_failed" -eq 0 ]
