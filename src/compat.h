@@ -185,4 +185,32 @@ itg_sha256(const uint8 *data, size_t len, uint8 *out)
 }
 #endif
 
+/*
+ * PG15 added shmem_request_hook, where shared memory must now be requested;
+ * before it, _PG_init requested it directly.
+ */
+#if PG_VERSION_NUM >= 150000
+#define ITG_HAS_SHMEM_REQUEST_HOOK 1
+#endif
+
+/* Whether a PathKey sorts descending: PG18 records a CompareType. */
+#if PG_VERSION_NUM >= 180000
+#define itg_pathkey_descending(pk) ((pk)->pk_cmptype == COMPARE_GT)
+#else
+#define itg_pathkey_descending(pk) ((pk)->pk_strategy == BTGreaterStrategyNumber)
+#endif
+
+/*
+ * The columns an UPDATE of range table entry rtindex assigns, generated
+ * ones included: PG16 computes them per relation.
+ */
+#if PG_VERSION_NUM >= 160000
+#define itg_updated_columns(root, rtindex) \
+	get_rel_all_updated_cols((root), find_base_rel((root), (rtindex)))
+#else
+#define itg_updated_columns(root, rtindex) \
+	bms_union(planner_rt_fetch((rtindex), (root))->updatedCols, \
+			  planner_rt_fetch((rtindex), (root))->extraUpdatedCols)
+#endif
+
 #endif							/* ITGLUE_COMPAT_H */

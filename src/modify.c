@@ -748,13 +748,7 @@ check_write_allowed(Relation rel, ItgOptions *opts, CmdType operation)
 static Bitmapset *
 updated_columns(PlannerInfo *root, Index rtindex)
 {
-#if PG_VERSION_NUM >= 160000
-	return get_rel_all_updated_cols(root, find_base_rel(root, rtindex));
-#else
-	RangeTblEntry *rte = planner_rt_fetch(rtindex, root);
-
-	return bms_union(rte->updatedCols, rte->extraUpdatedCols);
-#endif
+	return itg_updated_columns(root, rtindex);
 }
 
 /*

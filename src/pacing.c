@@ -70,7 +70,7 @@ pacing_request_shmem(void)
 	RequestNamedLWLockTranche(ITG_PACING_TRANCHE, 1);
 }
 
-#if PG_VERSION_NUM >= 150000
+#ifdef ITG_HAS_SHMEM_REQUEST_HOOK
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 
 static void
@@ -112,7 +112,7 @@ itg_pacing_init(void)
 {
 	if (!process_shared_preload_libraries_in_progress)
 		return;
-#if PG_VERSION_NUM >= 150000
+#ifdef ITG_HAS_SHMEM_REQUEST_HOOK
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = pacing_shmem_request;
 #else

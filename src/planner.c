@@ -282,11 +282,7 @@ sortable_pathkey(PlannerInfo *root, RelOptInfo *baserel, ItgRelInfo *info,
 	tce = lookup_type_cache(col->type_oid, TYPECACHE_BTREE_OPFAMILY);
 	if (pk->pk_opfamily != tce->btree_opf)
 		return NULL;
-#if PG_VERSION_NUM >= 180000
-	*desc = pk->pk_cmptype == COMPARE_GT;
-#else
-	*desc = pk->pk_strategy == BTGreaterStrategyNumber;
-#endif
+	*desc = itg_pathkey_descending(pk);
 	if (pk->pk_nulls_first != *desc)
 		return NULL;
 

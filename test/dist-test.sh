@@ -6,7 +6,8 @@
 # the control file, the Makefile, the README and the script META.json
 # names), META.json against the required fields of PGXN's meta spec 1.0.0,
 # and that META.json, it_glue_fdw.control, ITG_VERSION and debian/changelog
-# name the same version.  Ends with "dist: N passed, N failed".
+# name the same version; and that src/compat.h alone tests PG_VERSION_NUM.
+# Ends with "dist: N passed, N failed".
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -71,6 +72,11 @@ check("ITG_VERSION is %s" % version, itg is not None and itg.group(1) == version
 check("debian/changelog is at %s" % version, deb is not None and deb.group(1) == version)
 check("sql/it_glue_fdw--%s.sql exists" % version,
       meta["provides"]["it_glue_fdw"].get("file") == "sql/it_glue_fdw--%s.sql" % version)
+# Version differences are handled in one place.
+import glob
+outside = [f for f in glob.glob(root + "/src/*.[ch]")
+           if not f.endswith("/compat.h") and "PG_VERSION_NUM" in open(f).read()]
+check("PG_VERSION_NUM is tested only in src/compat.h", not outside, " ".join(outside))
 print("dist: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
 PY
