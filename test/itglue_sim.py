@@ -123,7 +123,20 @@ def gateway_html(status):
             % (status, reason, status, reason))
 
 
+# Reason phrases as IT Glue's documentation writes them.  Python's own table
+# is not fixed: 3.13 (Debian 13 and later) says "Unprocessable Content" for
+# 422 and "Content Too Large" for 413.
+REASON_PHRASES = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+    413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity",
+    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Gateway Timeout",
+}
+
+
 def reason_phrase(status):
+    if status in REASON_PHRASES:
+        return REASON_PHRASES[status]
     try:
         return http.HTTPStatus(status).phrase
     except ValueError:

@@ -199,7 +199,7 @@ fi
 echo "step: package-install ok"
 cd /build/src
 chown -R postgres: /build/src
-ITG_PG_MAJOR=$major ITG_INSTALLED=package ITG_SKIP=sim,fuzz,dist,memory,matrix \
+ITG_PG_MAJOR=$major ITG_INSTALLED=package ITG_SKIP=fuzz,dist,memory,matrix \
 	bash test/run-tests.sh
 '
 
