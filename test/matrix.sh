@@ -11,7 +11,8 @@
 # Each run mounts a throw-away overlay over the cached root, copies the
 # source tree in, builds the Debian package with dpkg-buildpackage
 # (debian/), installs it, and runs test/run-tests.sh there with the
-# `regress` and `clients` suites against the packaged extension.
+# `sim`, `unit`, `regress` and `clients` suites against the packaged
+# extension.
 #
 # Everything runs in a private mount and PID namespace (unshare): the
 # overlay, /proc and /dev mounts and every process started in the root
