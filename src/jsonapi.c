@@ -223,6 +223,7 @@ struct ItgJsonStream
 };
 
 bool		itg_json_fast_scan = true;
+bool		itg_json_escape_non_ascii = false;
 
 /* Total length of the UTF-8 sequence a lead byte starts (1 if not a lead). */
 static int
@@ -490,7 +491,7 @@ stream_parse(ItgJsonStream *s, const char *data, size_t len)
 	if (s->done)
 		return stream_check_trailing(s, data, len, (s->parsed += len) - len);
 
-	if (strict_rejects_utf8())
+	if (itg_json_escape_non_ascii || strict_rejects_utf8())
 	{
 		if ((escaped = escape_non_ascii(data, len, &text_len)) == NULL)
 			return stream_fail(s, "out of memory parsing JSON");

@@ -120,6 +120,12 @@ extern bool itg_parse_stream(ItgJsonStream *stream,
  */
 extern bool itg_json_fast_scan;
 
+/*
+ * Give json-c non-ASCII text as \u escapes even where its strict mode takes
+ * UTF-8 (json-c 0.18's does not: then it always happens).  For tests.
+ */
+extern bool itg_json_escape_non_ascii;
+
 /* What an error response said, from either body shape IT Glue uses. */
 typedef struct ItgApiError
 {
