@@ -30,6 +30,7 @@ Usage:
   python3 test/itglue_sim.py [--host 127.0.0.1] [--port 0] [--port-file PATH]
       [--api-key ITG.test-key] [--orgs 2500] [--seed 42]
       [--tls-cert F --tls-key F] [--quiet | --verbose]
+      [--attributes all|documented] [--undocumented-write ignore|reject]
 """
 
 import argparse
@@ -53,6 +54,10 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote_plus, unquote
+
+import itglue_spec
+
+SPEC = itglue_spec.Spec()       # test/spec/itglue-api.json: the documented API
 
 # --------------------------------------------------------------------------
 # Constants
@@ -89,6 +94,15 @@ DEFAULT_CONFIG = {
     "int_parent_id": False,           # parent-id int, ancestor-ids array
     "clock_start": "2026-01-01T00:00:00.000Z",
     "write_answers_cut": False,       # write answers cut quick-notes as lists do
+    # Attributes in responses: "all" (every attribute the simulator keeps,
+    # as the owner's design names them) or "documented" (only the keys of
+    # IT Glue's documented response examples: no psa-id,
+    # psa-integration-type, primary-contact-id, primary-location-id,
+    # my-glue-account-id on organizations).
+    "attributes": "all",
+    # A write attribute the documentation does not list for that action:
+    # "ignore" (dropped, as Rails strong parameters do) or "reject" (422).
+    "undocumented_write": "ignore",
 }
 
 NOT_FOUND_HTML = """<!DOCTYPE html>
@@ -779,7 +793,8 @@ class Request:
         self.pairs = parse_qsl(self.query, keep_blank_values=True)
         self.params = dict(self.pairs)       # a repeated key: the last one wins
         self.headers = headers
-        self.body = body
+        self.body = body                     # what the handlers act on
+        self.raw_body = body                 # exactly as received, for the log
         self.base_url = base_url
 
 
@@ -1113,17 +1128,17 @@ def page_response(req, items, number, size, render):
 # Request bodies and attribute validation
 # --------------------------------------------------------------------------
 
+# The documented writable attributes (test/spec/itglue-api.json) the
+# simulator stores. parent_id is documented as writable too, but the resource
+# text says the API cannot assign a parent: it is accepted and ignored.
+# psa-id, psa-integration-type, my-glue-account-id and the primary contact
+# and location are set by IT Glue (PSA integration, MyGlue), never by a write.
 ATTR_SLOTS = {
     "name": "name", "alert": "alert", "description": "description",
     "quick-notes": "quick_notes", "short-name": "short_name",
     "organization-type-id": "type_id", "organization-status-id": "status_id",
-    "psa-id": "psa_id", "psa-integration-type": "psa_type",
-    "my-glue-account-id": "my_glue_id", "primary-contact-id": "primary_contact_id",
-    "primary-location-id": "primary_location_id",
 }
 PSA_SYNCED_WRITABLE = ("alert", "description", "quick-notes")
-STRING_ATTRS = ("alert", "description", "quick-notes", "short-name", "psa-id")
-INT_ATTRS = ("my-glue-account-id", "primary-contact-id", "primary-location-id")
 PSA_RULE_DETAIL = ("Organization is synced with a PSA; only alert, description and "
                    "quick_notes can be updated")
 
@@ -1203,12 +1218,6 @@ def validate_org_changes(state, attrs, org_id=None, pending=None):
             changes["type_id"], changes["type_name"] = _coerce_lookup(attr, value, state.types)
         elif attr == "organization-status-id":
             changes["status_id"], changes["status_name"] = _coerce_lookup(attr, value, state.statuses)
-        elif attr == "psa-integration-type":
-            if value is not None and value not in PSA_TYPES:
-                raise invalid_attr(attr, "is not included in the list")
-            changes["psa_type"] = value
-        elif attr in INT_ATTRS:
-            changes[ATTR_SLOTS[attr]] = _coerce_int(attr, value)
         else:
             changes[ATTR_SLOTS[attr]] = _coerce_str(attr, value)
     return changes
@@ -1273,6 +1282,14 @@ class Api:
         if auth == "invalid":
             # The gateway's own shape, not JSON:API.
             return json_response(403, {"message": "Forbidden"}, "application/json")
+        documented = SPEC.route(req.method, req.path)
+        if documented is None:
+            return html_not_found()             # not a route of the documented API
+        resource, action = documented
+        try:
+            self._apply_spec(req, resource, action)
+        except ApiError as err:
+            return err.response
         for pattern, methods in self.routes:
             match = pattern.fullmatch(req.path)
             if match:
@@ -1283,10 +1300,40 @@ class Api:
                     return html_not_found()
                 try:
                     with self.sim.lock:
-                        return handler(req, *match.groups())
+                        resp = handler(req, *match.groups())
                 except ApiError as err:
                     return err.response
+                return self._documented_response(resp, resource)
         return html_not_found()
+
+    def _apply_spec(self, req, resource, action):
+        """Validate the request against the documented API: undocumented
+        filter keys are dropped (the real service ignores them), undocumented
+        write attributes dropped or refused (config undocumented_write), and
+        what the documentation refuses raises a 422."""
+        try:
+            req.params = SPEC.check_query(resource, action, req.params)
+            if req.body and action in ("create", "update", "bulk_update"):
+                try:
+                    doc = json.loads(req.body.decode("utf-8"))
+                except (UnicodeDecodeError, ValueError):
+                    return                       # the handler answers 400
+                if SPEC.check_write(resource, action, doc, self.config["undocumented_write"]):
+                    req.body = json.dumps(doc).encode()
+        except itglue_spec.SpecError as err:
+            raise unprocessable(err.detail, pointer=err.pointer, parameter=err.parameter,
+                                title=err.title)
+
+    def _documented_response(self, resp, resource):
+        """In "documented" attribute mode, a success keeps only the
+        attributes of the documented response examples."""
+        if self.config["attributes"] != "documented" or resp.status not in (200, 201) \
+                or not resp.content_type.startswith("application/vnd.api+json"):
+            return resp
+        doc = json.loads(resp.body)
+        SPEC.strip_response(resource, doc)
+        resp.body = dumps(doc)
+        return resp
 
     # ---------------------------------------------------------- organizations
     def _org_filters(self, req, allow_range=True):
@@ -1547,10 +1594,20 @@ class Api:
                 items = [r for r in items if r[field] in wanted]
         return items
 
+    @staticmethod
+    def _related_sort_fields(res):
+        """A getter for each documented sort key of a related resource."""
+        fields = {}
+        for key in SPEC.sort_keys(res):
+            fields[key] = Api.RELATED_SORT.get(key) or (
+                lambda r, attr=key.replace("_", "-"): r["attrs"].get(attr))
+        return fields
+
     def _related_page(self, req, res, items):
         started = time.perf_counter()
-        sort = parse_sort(req.params.get("sort"), self.RELATED_SORT)
-        items = apply_sort(items, sort, self.RELATED_SORT)
+        fields = self._related_sort_fields(res)
+        sort = parse_sort(req.params.get("sort"), fields)
+        items = apply_sort(items, sort, fields)
         number, size = parse_page(req.params, self.config)
         resp = page_response(req, items, number, size, lambda r: self._render_related(res, r))
         resp.render_ms = (time.perf_counter() - started) * 1000
@@ -1940,6 +1997,8 @@ def validate_config(update):
             "int_parent_id": lambda v: isinstance(v, bool),
             "clock_start": lambda v: isinstance(v, str),
             "write_answers_cut": lambda v: isinstance(v, bool),
+            "attributes": lambda v: v in ("all", "documented"),
+            "undocumented_write": lambda v: v in ("ignore", "reject"),
         }[key](value)
         if not ok:
             raise ValueError("invalid value for %s: %r" % (key, value))
@@ -1948,7 +2007,10 @@ def validate_config(update):
 
 
 class Simulator:
-    def __init__(self, orgs=2500, seed=42, api_key=DEFAULT_API_KEY, verbose=False):
+    def __init__(self, orgs=2500, seed=42, api_key=DEFAULT_API_KEY, verbose=False,
+                 base_config=None):
+        validate_config(base_config or {})
+        self.base_config = dict(DEFAULT_CONFIG, **(base_config or {}))
         self.api_key = api_key
         self.verbose = verbose
         self.lock = threading.RLock()
@@ -1963,7 +2025,7 @@ class Simulator:
 
     def reset(self):
         with self.lock:
-            self.config = json.loads(json.dumps(DEFAULT_CONFIG))
+            self.config = json.loads(json.dumps(self.base_config))
             self.state = State(self.dataset, parse_ts(self.config["clock_start"]))
         self.log.clear()
         self.faults.clear()
@@ -2024,7 +2086,7 @@ class Simulator:
             value = "<redacted>" if name == "x-api-key" else value
             headers[name] = headers[name] + ", " + value if name in headers else value
         return {"seq": 0, "method": req.method, "target": req.target,
-                "body": req.body.decode("utf-8", "replace") if req.body else None,
+                "body": req.raw_body.decode("utf-8", "replace") if req.raw_body else None,
                 "content_type": req.headers.get("Content-Type"),
                 "key": self.key_status(req.headers), "status": status,
                 "headers": headers, "conn": conn_id}
@@ -2265,13 +2327,19 @@ def main(argv=None):
     parser.add_argument("--tls-key")
     parser.add_argument("--quiet", action="store_true", help="no request logging (default)")
     parser.add_argument("--verbose", action="store_true", help="print each request to stderr")
+    parser.add_argument("--attributes", choices=("all", "documented"), default="all",
+                        help="initial config 'attributes' (restored by /_sim/reset)")
+    parser.add_argument("--undocumented-write", choices=("ignore", "reject"), default="ignore",
+                        help="initial config 'undocumented_write' (restored by /_sim/reset)")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
     if args.orgs < 0:
         parser.error("--orgs must be >= 0")
 
-    sim = Simulator(args.orgs, args.seed, args.api_key, verbose=args.verbose and not args.quiet)
+    sim = Simulator(args.orgs, args.seed, args.api_key, verbose=args.verbose and not args.quiet,
+                    base_config={"attributes": args.attributes,
+                                 "undocumented_write": args.undocumented_write})
     server = make_server(sim, args.host, args.port, args.tls_cert, args.tls_key)
 
     def stop(signum, frame):

@@ -7,7 +7,7 @@
 # "N passed, N failed".  Exits non-zero when anything failed.
 #
 #   ITG_KEEP=1      keep the work directory (logs, regression diffs)
-#   ITG_SKIP=x,y    skip suites: sim, unit, fuzz, regress, clients, dist,
+#   ITG_SKIP=x,y    skip suites: sim, unit, spec, fuzz, regress, clients, dist,
 #                   memory, matrix
 #   ITG_WERROR=0    let compiler warnings pass (they fail the build here)
 #
@@ -56,6 +56,19 @@ if ! skip unit && [ -f "$ITG_ROOT/test/unit/Makefile" ]; then
 		if [ -n "$n" ]; then count ${n% *} ${n#* } unit; else count 0 1 unit; fi
 	fi
 	printf '%s\n' "$out" | grep '^unit:' || true
+fi
+# The FDW's resource table against the documented API (test/spec).
+if ! skip spec; then
+	itg_log "resource table against test/spec/itglue-api.json"
+	if cc -Wall -Werror -I"$("$(itg_pg_config)" --includedir-server)" \
+		-o "$ITG_WORK/dump_resources" "$ITG_ROOT/test/spec/dump_resources.c" 2>&1; then
+		out=$("$ITG_WORK/dump_resources" | python3 "$ITG_ROOT/test/spec/check_fdw_spec.py")
+		printf '%s\n' "$out" | grep -v '^ok' || true
+		n=$(printf '%s\n' "$out" | sed -n 's/^spec: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+		if [ -n "$n" ]; then count ${n% *} ${n#* } spec; else count 0 1 spec; fi
+	else
+		count 0 1 spec
+	fi
 fi
 if ! skip fuzz && [ -x "$ITG_ROOT/test/fuzz/run-fuzz.sh" ]; then
 	itg_log "fuzzing the JSON:API parser (${ITG_FUZZ_SECONDS:-45} s)"

@@ -469,6 +469,108 @@ class ShowAndAttributeTests(SimTestCase):
 
 
 # ---------------------------------------------------------------------------
+class SpecTests(SimTestCase):
+    """The simulator validates requests against test/spec/itglue-api.json."""
+
+    def error(self, target, method="GET", body=None):
+        r = call(method, target, body)
+        self.assertEqual(r.status, 422, r.body[:300])
+        return r.json["errors"][0]
+
+    def test_spec_covers_every_documented_resource(self):
+        spec = itglue_sim.SPEC.resources
+        self.assertEqual(len(spec), 31)
+        self.assertNotIn("filter[id]", spec["organization_types"]["index"]["filters"])
+        self.assertEqual(spec["organizations"]["index"]["filters"]["filter[psa_id]"]["requires"],
+                         "filter[psa_integration_type]")
+
+    def test_undocumented_sort_is_refused(self):
+        self.assertEqual(self.error("/organizations?sort=psa_id")["source"], {"parameter": "sort"})
+        self.error("/organization_types?sort=synced")
+        self.error("/contacts?sort=name")          # contacts sort by first/last name only
+        self.assertEqual(call("GET", "/contacts?sort=-last_name,id").status, 200)
+        self.assertEqual(call("GET", "/organizations?sort=-my_glue_account_id,id").status, 200)
+
+    def test_undocumented_filter_keys_are_ignored(self):
+        everything = call("GET", "/organization_types").json["meta"]["total-count"]
+        r = call("GET", "/organization_types?filter[id]=1")
+        self.assertEqual(r.json["meta"]["total-count"], everything)
+        r = call("GET", "/organizations?filter[not_a_key]=x&filter[psa-id]=1&page[size]=1")
+        self.assertEqual(r.json["meta"]["total-count"], 2500)
+        r = call("GET", "/contacts?filter[name]=nobody&page[size]=1")
+        self.assertEqual(r.json["meta"]["total-count"],
+                         call("GET", "/contacts?page[size]=1").json["meta"]["total-count"])
+
+    def test_malformed_filter_values_are_refused(self):
+        for target, param in (("/organizations?filter[organization_type_id]=x", "filter[organization_type_id]"),
+                              ("/organizations?filter[psa_integration_type]=halo&filter[psa_id]=1",
+                               "filter[psa_integration_type]"),
+                              ("/organizations?filter[created_at]=yesterday,*", "filter[created_at]"),
+                              ("/organizations?filter[range][my_glue_account_id]=a,*",
+                               "filter[range][my_glue_account_id]"),
+                              ("/configurations?filter[archived]=maybe", "filter[archived]"),
+                              ("/locations?filter[organization_id]=1;2", "filter[organization_id]")):
+            self.assertEqual(self.error(target)["source"], {"parameter": param}, target)
+
+    def test_required_and_companion_filters(self):
+        err = self.error("/flexible_assets")
+        self.assertEqual(err["source"], {"parameter": "filter[flexible-asset-type-id]"})
+        err = self.error("/contacts?filter[psa_id]=7")
+        self.assertEqual(err["title"], "psa_integration_type filter is required with psa_id")
+
+    def test_includes(self):
+        self.assertEqual(self.error("/organizations?include=contacts")["source"], {"parameter": "include"})
+        self.assertEqual(call("GET", "/organizations/1?include=attachments").status, 200)
+        self.error("/organization_types/1?include=attachments")
+
+    def test_undocumented_routes_are_not_found(self):
+        for method, target in (("DELETE", "/organizations/5"), ("GET", "/organization_types/1/relationships/x"),
+                               ("DELETE", "/organization_types/1")):
+            r = call(method, target)
+            self.assertEqual((r.status, r.ctype), (404, itglue_sim.HTML_CT), target)
+
+    def test_undocumented_write_attributes(self):
+        body = org_body(name="Strict One", psa_id="77", psa_integration_type="manage",
+                        my_glue_account_id=5, primary_contact_id=1, logo="x.png")
+        r = call("POST", "/organizations", body)             # mode "ignore" (default)
+        self.assertEqual(r.status, 201, r.body)
+        a = r.json["data"]["attributes"]
+        self.assertEqual([a[k] for k in ("psa-id", "psa-integration-type", "my-glue-account-id",
+                                         "primary-contact-id", "logo")], [None, None, None, None, ""])
+        set_config(undocumented_write="reject")
+        err = self.error("/organizations", "POST", org_body(name="Strict Two", psa_id="77"))
+        self.assertEqual(err["source"], {"pointer": "/data/attributes/psa_id"})
+        err = self.error("/organizations", "PATCH",
+                         {"data": [{"type": "organizations", "attributes": {"id": 5, "alert": "a"}},
+                                   {"type": "organizations", "attributes": {"id": 6, "my-glue-account-id": 1}}]})
+        self.assertEqual(err["source"], {"pointer": "/data/1/attributes/my-glue-account-id"})
+        self.error("/organization_types/2", "PATCH", {"data": {"attributes": {"name": "X", "synced": True}}})
+        # Documented attributes still go through, parent_id included (and ignored).
+        r = call("PATCH", "/organizations/5", org_body(short_name="S5", parent_id=17))
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual((r.json["data"]["attributes"]["short-name"],
+                          r.json["data"]["attributes"]["parent-id"]), ("S5", None))
+        self.assertEqual(call("GET", "/organizations/2500").status, 200)   # nothing else changed
+
+    def test_documented_attribute_mode(self):
+        extra = {"psa-id", "psa-integration-type", "primary-contact-id", "primary-location-id",
+                 "my-glue-account-id"}
+        self.assertTrue(extra <= set(call("GET", "/organizations/2").json["data"]["attributes"]))
+        set_config(attributes="documented")
+        documented = set(itglue_sim.SPEC.resources["organizations"]["response_attributes"])
+        self.assertEqual(len(documented), 15)
+        self.assertEqual(set(call("GET", "/organizations/2").json["data"]["attributes"]), documented)
+        page = call("GET", "/organizations?filter[psa_id]=1001&filter[psa_integration_type]=manage").json
+        self.assertEqual([(d["id"], set(d["attributes"])) for d in page["data"]], [("2", documented)])
+        r = call("POST", "/organizations", org_body(name="Documented Co"))
+        self.assertEqual((r.status, set(r.json["data"]["attributes"])), (201, documented))
+        self.assertEqual(set(call("GET", "/organization_types/1").json["data"]["attributes"]),
+                         {"name", "created-at", "updated-at"})
+        control("POST", "/_sim/reset")
+        self.assertIn("psa-id", call("GET", "/organizations/2").json["data"]["attributes"])
+
+
+# ---------------------------------------------------------------------------
 class WriteTests(SimTestCase):
     def test_create(self):
         r = call("POST", "/organizations", org_body(
@@ -485,6 +587,8 @@ class WriteTests(SimTestCase):
         self.assertEqual(a["updated-at"], "2026-01-01T00:00:00.000Z")
         self.assertEqual(len(a["quick-notes"]), 300)
         self.assertIsNone(a["description"])
+        # Not documented as writable: ignored (config undocumented_write "ignore").
+        self.assertEqual((a["psa-id"], a["psa-integration-type"]), (None, None))
         r = call("POST", "/organizations", org_body(name="Second"), ctype=JSONAPI + "; charset=utf-8")
         self.assertEqual(r.json["data"]["id"], "2502")
         self.assertEqual(r.json["data"]["attributes"]["created-at"], "2026-01-01T00:00:01.000Z")
@@ -505,10 +609,6 @@ class WriteTests(SimTestCase):
                                                {"pointer": "/data/attributes/organization-type-id"}})
         r = call("POST", "/organizations", org_body(name="X1", **{"organization-status-id": 9}))
         self.assertEqual(r.json["errors"][0]["source"]["pointer"], "/data/attributes/organization-status-id")
-        r = call("POST", "/organizations", org_body(name="X1", psa_integration_type="bogus"))
-        self.assertEqual(r.status, 422)
-        r = call("POST", "/organizations", org_body(name="X1", my_glue_account_id="abc"))
-        self.assertEqual(r.status, 422)
         self.assertEqual(call("POST", "/organizations", org_body(name="X1"), ctype=None).status, 415)
         r = call("POST", "/organizations", org_body(name="X1"), ctype="application/json")
         self.assertEqual(r.status, 415)

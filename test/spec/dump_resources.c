@@ -1,0 +1,131 @@
+/*
+ * dump_resources.c
+ *		Print the FDW's resource table (src/resource.c) as JSON, so that
+ *		test/spec/check_fdw_spec.py can compare every filter, sort key and
+ *		writable column the FDW uses with the documented API.
+ *
+ * Built against the server headers only; the few backend functions
+ * resource.c links to are stubbed below (the dump never calls them).
+ */
+#include "../../src/resource.c"
+
+#include <stdio.h>
+
+/* port.h maps these to libpgport, which this tool does not link. */
+#undef printf
+#undef fprintf
+
+void
+initStringInfo(StringInfo str)
+{
+	(void) str;
+	abort();
+}
+
+void
+appendStringInfo(StringInfo str, const char *fmt,...)
+{
+	(void) str;
+	(void) fmt;
+	abort();
+}
+
+#ifdef USE_ASSERT_CHECKING
+void
+ExceptionalCondition(const char *conditionName, const char *fileName, int lineNumber)
+{
+	fprintf(stderr, "assertion failed: %s (%s:%d)\n", conditionName, fileName, lineNumber);
+	abort();
+}
+#endif
+
+static void
+print_string(const char *s)
+{
+	if (s == NULL)
+	{
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++)
+	{
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+#define FLAG(f) { #f, f }
+static const struct
+{
+	const char *name;
+	uint32		bit;
+}			flag_names[] = {
+	FLAG(ITG_COL_READONLY), FLAG(ITG_COL_FILTER_EQ), FLAG(ITG_COL_FILTER_EXACT),
+	FLAG(ITG_COL_FILTER_EXCLUDE), FLAG(ITG_COL_FILTER_RANGE), FLAG(ITG_COL_PSA_ID),
+	FLAG(ITG_COL_PSA_TYPE), FLAG(ITG_COL_SORT_EXACT), FLAG(ITG_COL_TRUNCATED),
+	FLAG(ITG_COL_ID), FLAG(ITG_COL_PSA_WRITABLE),
+};
+
+int
+main(void)
+{
+	printf("{\"resources\": [");
+	for (int i = 0; i < itg_resource_count(); i++)
+	{
+		const ItgResource *r = itg_resource_by_index(i);
+
+		printf("%s\n {\"name\": ", i ? "," : "");
+		print_string(r->name);
+		printf(", \"path\": ");
+		print_string(r->path);
+		printf(", \"json_type\": ");
+		print_string(r->json_type);
+		printf(", \"writable\": %s, \"bulk_delete\": %s, \"default_sort\": ",
+			   r->writable ? "true" : "false", r->bulk_delete ? "true" : "false");
+		print_string(r->default_sort);
+		printf(", \"columns\": [");
+		for (int c = 0; c < r->ncolumns; c++)
+		{
+			const ItgColumnDef *d = &r->columns[c];
+			bool		first = true;
+
+			printf("%s\n  {\"name\": ", c ? "," : "");
+			print_string(d->name);
+			printf(", \"attribute\": ");
+			print_string(d->attribute);
+			printf(", \"filter_key\": ");
+			print_string(d->filter_key);
+			printf(", \"sort_key\": ");
+			print_string(d->sort_key);
+			printf(", \"flags\": [");
+			for (int f = 0; f < (int) lengthof(flag_names); f++)
+				if (d->flags & flag_names[f].bit)
+				{
+					printf("%s\"%s\"", first ? "" : ", ", flag_names[f].name);
+					first = false;
+				}
+			printf("]}");
+		}
+		printf("]}");
+	}
+	printf("],\n\"lookups\": [");
+	for (int i = 0; i < (int) lengthof(lookup_columns_table); i++)
+	{
+		const ItgLookupDef *l = &lookup_columns_table[i];
+
+		printf("%s\n {\"resource\": ", i ? "," : "");
+		print_string(l->resource);
+		printf(", \"name_attribute\": ");
+		print_string(l->name_attribute);
+		printf(", \"lookup_resource\": ");
+		print_string(l->lookup_resource);
+		printf(", \"id_filter_key\": ");
+		print_string(l->id_filter_key);
+		printf("}");
+	}
+	printf("]}\n");
+	return 0;
+}
