@@ -12,9 +12,8 @@ SET datestyle = 'ISO, YMD';
 -- ===================================================================
 EXPLAIN (VERBOSE, COSTS OFF)
 INSERT INTO :o (name, quick_notes) VALUES ('Northwind Traders', 'x');
-INSERT INTO :o (name, organization_type_id, organization_status_id, quick_notes,
-                psa_id, psa_integration_type)
-SELECT 'Northwind Traders', t.id, s.id, 'Onboarded by the service desk.', '5001', 'manage'
+INSERT INTO :o (name, organization_type_id, organization_status_id, quick_notes)
+SELECT 'Northwind Traders', t.id, s.id, 'Onboarded by the service desk.'
   FROM itglue.organization_types t, itglue.organization_statuses s
  WHERE t.name = 'Customer' AND s.name = 'Active'
 RETURNING id, name, organization_type_name, organization_status_name, quick_notes,
@@ -68,6 +67,28 @@ CREATE FOREIGN TABLE org_all (id bigint, name text, attributes jsonb) SERVER sim
 UPDATE org_all SET attributes = '{}' WHERE id = 5;
 \echo :LAST_ERROR_SQLSTATE
 DROP FOREIGN TABLE org_all;
+SELECT * FROM sim_requests();
+
+-- Attributes the API documentation does not list as writable are refused
+-- before anything is sent, with a hint saying how IT Glue sets them.
+INSERT INTO :o (name, psa_id, psa_integration_type) VALUES ('PSA Linked Ltd', '5001', 'manage');
+\echo :LAST_ERROR_SQLSTATE
+UPDATE :o SET psa_integration_type = 'autotask' WHERE id = 5;
+\echo :LAST_ERROR_SQLSTATE
+UPDATE :o SET my_glue_account_id = 7 WHERE id = 5;
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO :o (name, primary_contact_id) VALUES ('Primary Contact Ltd', 1);
+\echo :LAST_ERROR_SQLSTATE
+UPDATE :o SET primary_location_id = 1 WHERE id = 5;
+\echo :LAST_ERROR_SQLSTATE
+UPDATE :o SET parent_id = 17 WHERE id = 5;
+\echo :LAST_ERROR_SQLSTATE
+-- The rule follows the attribute, whatever the column is called.
+CREATE FOREIGN TABLE org_psa (id bigint, name text, psa text OPTIONS (attribute 'psa-id'))
+  SERVER sim OPTIONS (resource 'organizations');
+INSERT INTO org_psa (name, psa) VALUES ('Renamed PSA Column Ltd', '5001');
+\echo :LAST_ERROR_SQLSTATE
+DROP FOREIGN TABLE org_psa;
 SELECT * FROM sim_requests();
 
 -- ===================================================================

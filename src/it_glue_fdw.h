@@ -81,6 +81,7 @@ extern int	itg_resource_count(void);
 extern const ItgColumnDef *itg_resource_column_by_attribute(const ItgResource *res,
 															const char *attribute);
 extern char *itg_resource_names(void);
+extern const char *itg_resource_write_hint(const ItgResource *res, const char *attribute);
 
 /* A name column that the API filters through the id of a lookup resource. */
 typedef struct ItgLookupDef

@@ -119,15 +119,19 @@ column_read_only(const ItgColumn *col)
 }
 
 static void
-reject_read_only(Relation rel, const ItgColumn *col)
+reject_read_only(Relation rel, const ItgColumns *cols, const ItgColumn *col)
 {
+	const char *hint = col->kind == ITG_COLKIND_ATTRIBUTE ?
+		itg_resource_write_hint(cols->resource, col->attribute) : NULL;
+
 	ereport(ERROR,
 			(errcode(ERRCODE_GENERATED_ALWAYS),
 			 errmsg("cannot write column \"%s\" of foreign table \"%s\"",
 					col->name, RelationGetRelationName(rel)),
 			 errdetail("IT Glue sets \"%s\" itself.",
 					   col->kind == ITG_COLKIND_ALL ? "attributes" :
-					   col->kind == ITG_COLKIND_ID ? "id" : col->attribute)));
+					   col->kind == ITG_COLKIND_ID ? "id" : col->attribute),
+			 hint ? errhint("%s", _(hint)) : 0));
 }
 
 /*
@@ -815,7 +819,7 @@ itgPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 			if (attno <= InvalidAttrNumber)
 				elog(ERROR, "system-column update is not supported");
 			if (column_read_only(&cols->cols[attno - 1]))
-				reject_read_only(rel, &cols->cols[attno - 1]);
+				reject_read_only(rel, cols, &cols->cols[attno - 1]);
 			target_attrs = lappend_int(target_attrs, attno);
 		}
 	}
@@ -999,7 +1003,7 @@ insert_row(ItgModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
 		if (col->kind == ITG_COLKIND_DROPPED || slot->tts_isnull[i])
 			continue;			/* unset columns keep IT Glue's defaults */
 		if (column_read_only(col))
-			reject_read_only(ms->rel, col);
+			reject_read_only(ms->rel, ms->cols, col);
 		datum_to_attr(col, slot->tts_values[i], false, &attrs[nattrs]);
 		if (strcmp(attrs[nattrs].name, "name") == 0 && attrs[nattrs].kind == ITG_JSON_STRING)
 			call.record_name = attrs[nattrs].text;
@@ -1307,7 +1311,7 @@ itgPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 			AttrNumber	attno = lfirst_int(lc2);
 
 			if (column_read_only(&cols->cols[attno - 1]))
-				reject_read_only(rel, &cols->cols[attno - 1]);
+				reject_read_only(rel, cols, &cols->cols[attno - 1]);
 			/* The new value must not depend on the row we are not reading. */
 			if (contain_var_clause((Node *) tle->expr) ||
 				contain_subplans((Node *) tle->expr))

@@ -22,7 +22,11 @@
 #define EXACT (ITG_COL_FILTER_EQ | ITG_COL_FILTER_EXACT)
 
 /*
- * organizations.  Filter meanings follow the API documentation: ids and
+ * organizations.  Writable columns are exactly the attributes the API
+ * documentation lists for POST and PATCH (name, alert, description,
+ * quick_notes, short_name, organization_type_id, organization_status_id);
+ * parent_id is listed there too, but the same page says the API cannot
+ * assign a parent, so it stays read-only.  Filter meanings follow the API documentation: ids and
  * enum-like values are exact; name and psa_id matching may be partial or
  * case-insensitive in the real service, so they are pre-filters only.
  * Sorting by text is never pushed (the API's collation is unknown).
@@ -46,13 +50,14 @@ static const ItgColumnDef organization_columns[] = {
 	"organization_status_name", RO},
 	{"parent_id", "parent-id", "bigint", NULL, NULL, RO},
 	{"ancestor_ids", "ancestor-ids", "bigint[]", NULL, NULL, RO},
-	{"primary_contact_id", "primary-contact-id", "bigint", NULL, NULL, 0},
-	{"primary_location_id", "primary-location-id", "bigint", NULL, NULL, 0},
-	{"psa_id", "psa-id", "text", "psa_id", NULL, ITG_COL_FILTER_EQ | ITG_COL_PSA_ID},
+	{"primary_contact_id", "primary-contact-id", "bigint", NULL, NULL, RO},
+	{"primary_location_id", "primary-location-id", "bigint", NULL, NULL, RO},
+	{"psa_id", "psa-id", "text", "psa_id", NULL,
+	RO | ITG_COL_FILTER_EQ | ITG_COL_PSA_ID},
 	{"psa_integration_type", "psa-integration-type", "text",
-	"psa_integration_type", NULL, EXACT | ITG_COL_PSA_TYPE},
+	"psa_integration_type", NULL, RO | EXACT | ITG_COL_PSA_TYPE},
 	{"my_glue_account_id", "my-glue-account-id", "bigint", "my_glue_account_id",
-	"my_glue_account_id", EXACT},
+	"my_glue_account_id", RO | EXACT},
 	{"is_primary", "primary", "boolean", NULL, NULL, RO},
 	{"logo", "logo", "text", NULL, NULL, RO},
 	{"created_at", "created-at", "timestamptz", "created_at", "created_at",
@@ -132,6 +137,43 @@ static const ItgResource resources[] = {
 	{"locations", "/locations", "locations", "location",
 	location_columns, NCOLS(location_columns), false, false, 10000, true, "id"},
 };
+
+/*
+ * Why a read-only attribute cannot be written, where the answer is more than
+ * "IT Glue fills it in": the hint of the error that refuses the write.
+ */
+static const struct
+{
+	const char *resource;
+	const char *attribute;
+	const char *hint;
+}			write_hints[] = {
+	{"organizations", "psa-id",
+	gettext_noop("IT Glue sets the PSA id and type when its PSA integration links the organization to a company in the PSA; make the link in the PSA integration settings of IT Glue.")},
+	{"organizations", "psa-integration-type",
+	gettext_noop("IT Glue sets the PSA id and type when its PSA integration links the organization to a company in the PSA; make the link in the PSA integration settings of IT Glue.")},
+	{"organizations", "primary-contact-id",
+	gettext_noop("IT Glue sets the primary contact and location itself, or takes them from the PSA integration; the API does not accept them.")},
+	{"organizations", "primary-location-id",
+	gettext_noop("IT Glue sets the primary contact and location itself, or takes them from the PSA integration; the API does not accept them.")},
+	{"organizations", "my-glue-account-id",
+	gettext_noop("IT Glue sets it when the organization is linked to a MyGlue account.")},
+	{"organizations", "parent-id",
+	gettext_noop("The IT Glue API cannot assign a parent organization; set the parent in IT Glue itself.")},
+};
+
+/* itg_resource_write_hint: the hint for a refused write, or NULL. */
+const char *
+itg_resource_write_hint(const ItgResource *res, const char *attribute)
+{
+	if (attribute == NULL)
+		return NULL;
+	for (int i = 0; i < (int) lengthof(write_hints); i++)
+		if (strcmp(write_hints[i].resource, res->name) == 0 &&
+			strcmp(write_hints[i].attribute, attribute) == 0)
+			return write_hints[i].hint;
+	return NULL;
+}
 
 /* Name columns the API can filter through the lookup resources' ids. */
 static const ItgLookupDef lookup_columns_table[] = {
