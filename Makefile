@@ -12,6 +12,7 @@ OBJS = \
 	src/convert.o \
 	src/import.o \
 	src/modify.o \
+	src/writecheck.o \
 	src/xact.o \
 	src/http.o \
 	src/pacing.o \

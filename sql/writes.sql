@@ -210,5 +210,41 @@ SELECT sim_fault('{"method": "PATCH", "action": {"status": 429}}');
 UPDATE :o SET alert = 'after a 429' WHERE id = 14;
 SELECT * FROM sim_requests();
 
+-- ===================================================================
+-- A value IT Glue did not store is an error, never a silent success
+-- ===================================================================
+SELECT sim_reset();
+-- The answer to a create holds another name than the one sent.
+SELECT sim_fault('{"method": "POST", "action": {"kind": "attribute_value", "attribute": "name", "value": "Renamed By IT Glue"}}');
+INSERT INTO :o (name, short_name) VALUES ('Sent As This Ltd', 'SAT') RETURNING id, name;
+\echo :LAST_ERROR_SQLSTATE
+-- In a multi-row statement the error lists what was already done.
+SELECT sim_fault('{"method": "POST", "skip": 1, "action": {"kind": "attribute_value", "attribute": "short-name", "value": null}}');
+INSERT INTO :o (name, short_name) VALUES ('First Stuck Ltd', 'FS'), ('Second Lost Ltd', 'SL');
+\echo :LAST_ERROR_SQLSTATE
+-- An update whose answer does not contain the attribute (single id: direct).
+SELECT sim_fault('{"method": "PATCH", "action": {"kind": "attribute_value", "attribute": "alert", "absent": true}}');
+UPDATE :o SET alert = 'unconfirmed' WHERE id = 5;
+\echo :LAST_ERROR_SQLSTATE
+-- Setting NULL must come back NULL; several rows go one PATCH each.
+SELECT sim_fault('{"method": "PATCH", "path": "/organizations/8", "action": {"kind": "attribute_value", "attribute": "description", "value": "kept"}}');
+UPDATE :o SET description = NULL WHERE id IN (7, 8, 9);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sim_requests();
+-- An attribute the documentation does not list: dropped by IT Glue
+-- (undocumented_write "ignore") or refused (422, "reject"); an error either way.
+CREATE FOREIGN TABLE org_nick (id bigint, name text, nickname text)
+  SERVER sim OPTIONS (resource 'organizations');
+INSERT INTO org_nick (name, nickname) VALUES ('Nickname Ltd', 'Nick');
+\echo :LAST_ERROR_SQLSTATE
+SELECT sim_config('{"undocumented_write": "reject"}');
+INSERT INTO org_nick (name, nickname) VALUES ('Nickname Two Ltd', 'Nick');
+\echo :LAST_ERROR_SQLSTATE
+DROP FOREIGN TABLE org_nick;
+-- The same value in another JSON form was stored: "2" is the bigint 2.
+SELECT sim_fault('{"method": "PATCH", "action": {"kind": "attribute_value", "attribute": "organization-type-id", "value": "2"}}');
+UPDATE :o SET organization_type_id = 2 WHERE id = 16 RETURNING id, organization_type_id;
+SELECT * FROM sim_requests();
+
 DROP TABLE new_clients;
 SELECT sim_reset();

@@ -352,6 +352,12 @@ extern TupleTableSlot *itgIterateDirectModify(ForeignScanState *node);
 extern void itgEndDirectModify(ForeignScanState *node);
 extern void itgExplainDirectModify(ForeignScanState *node, ExplainState *es);
 
+/* ---------- writecheck.c: did IT Glue store what was sent? ---------- */
+
+extern void itg_verify_stored(Relation rel, ItgColumns *cols, ItgConverter *conv,
+							  const ItgRecord *rec, const AttrNumber *attnos,
+							  const Datum *values, const bool *nulls, int n);
+
 /* ---------- xact.c: what a rollback cannot undo ---------- */
 
 typedef enum ItgWriteKind

@@ -663,6 +663,24 @@ rethrow_with_done(ItgModifyState *ms, MemoryContext cxt)
 	ReThrowError(edata);
 }
 
+/*
+ * verify_stored
+ *		The write succeeded: make sure IT Glue kept every value sent (see
+ *		writecheck.c).  attnos, values and nulls: the columns sent, in order.
+ */
+static void
+verify_stored(ItgModifyState *ms, ItgRecord *rec, List *attnos, const Datum *values,
+			  const bool *nulls)
+{
+	AttrNumber *attr_array = palloc(sizeof(AttrNumber) * Max(list_length(attnos), 1));
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, attnos)
+		attr_array[n++] = lfirst_int(lc);
+	itg_verify_stored(ms->rel, ms->cols, ms->conv, rec, attr_array, values, nulls, n);
+}
+
 /* Put the record IT Glue answered with in the slot, for RETURNING. */
 static void
 fill_returning(ItgModifyState *ms, ItgRecord *rec, TupleTableSlot *slot)
@@ -991,6 +1009,9 @@ static TupleTableSlot *
 insert_row(ItgModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	ItgBodyAttr *attrs = palloc0(sizeof(ItgBodyAttr) * Max(ms->cols->natts, 1));
+	Datum	   *sent_values = palloc(sizeof(Datum) * Max(ms->cols->natts, 1));
+	bool	   *sent_nulls = palloc0(sizeof(bool) * Max(ms->cols->natts, 1));
+	List	   *sent = NIL;
 	int			nattrs = 0;
 	WriteCall	call = {0};
 	ItgRecord  *rec;
@@ -1007,6 +1028,8 @@ insert_row(ItgModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
 		datum_to_attr(col, slot->tts_values[i], false, &attrs[nattrs]);
 		if (strcmp(attrs[nattrs].name, "name") == 0 && attrs[nattrs].kind == ITG_JSON_STRING)
 			call.record_name = attrs[nattrs].text;
+		sent_values[nattrs] = slot->tts_values[i];
+		sent = lappend_int(sent, col->attnum);
 		nattrs++;
 	}
 
@@ -1019,6 +1042,7 @@ insert_row(ItgModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
 	rec = perform_write(&call);
 	if (rec == NULL)
 		return NULL;			/* ON CONFLICT DO NOTHING: skipped */
+	verify_stored(ms, rec, sent, sent_values, sent_nulls);
 	fill_returning(ms, rec, slot);
 	return slot;
 }
@@ -1113,6 +1137,7 @@ update_row(ItgModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
 	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
 	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
 	WriteCall	call = {0};
+	ItgRecord  *rec;
 	ListCell   *lc;
 	int			i = 0;
 
@@ -1124,7 +1149,9 @@ update_row(ItgModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
 		i++;
 	}
 	patch_call(&call, ms, row_id_text(ms, planSlot), values, nulls);
-	fill_returning(ms, perform_write(&call), slot);
+	rec = perform_write(&call);
+	verify_stored(ms, rec, ms->target_attrs, values, nulls);
+	fill_returning(ms, rec, slot);
 	return slot;
 }
 
@@ -1408,6 +1435,7 @@ itgIterateDirectModify(ForeignScanState *node)
 		bool		varlena;
 		char	   *id;
 		WriteCall	call = {0};
+		ItgRecord  *rec;
 		ListCell   *lc;
 		int			i = 0;
 
@@ -1429,8 +1457,25 @@ itgIterateDirectModify(ForeignScanState *node)
 		else
 			delete_call(&call, ms, id);
 		call.allow_404 = true;
-		if (perform_write(&call) != NULL)
+		rec = perform_write(&call);
+		if (rec != NULL)
+		{
+			MemoryContext cxt = CurrentMemoryContext;
+
 			ds->processed = 1;
+			if (ms->operation == CMD_UPDATE)
+			{
+				PG_TRY();
+				{
+					verify_stored(ms, rec, ms->target_attrs, values, nulls);
+				}
+				PG_CATCH();
+				{
+					rethrow_with_done(ms, cxt);
+				}
+				PG_END_TRY();
+			}
+		}
 		if (ds->set_processed)
 			estate->es_processed += ds->processed;
 		if (node->ss.ps.instrument)

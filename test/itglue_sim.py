@@ -1646,10 +1646,11 @@ class Api:
 FAULT_KINDS = {"malformed", "truncated", "html200", "wrong_content_type", "huge", "deep",
                "wrong_types", "non_integer_id", "missing_data", "data_not_array",
                "duplicate_page", "never_ending", "null_meta", "latency", "stall", "close",
-               "other_id", "other_type"}
+               "other_id", "other_type", "attribute_value"}
 RULE_KEYS = {"method", "path", "path_prefix", "query_contains", "times", "skip", "action"}
 ACTION_KEYS = {"status", "retry_after", "html", "body", "content_type", "kind", "bytes",
-               "depth", "ms", "seconds", "apply", "echo_key", "encoding"}
+               "depth", "ms", "seconds", "apply", "echo_key", "encoding", "attribute", "value",
+               "absent"}
 # Ways an answer can echo the x-api-key it was sent (see echo_key_response).
 ECHO_FORMS = {"json", "json_escaped", "html", "html_entities", "upper", "url", "token", "cut",
               "other_key", "content_type", "record_id"}
@@ -1868,7 +1869,14 @@ def mutate_fault(sim, req, action, resp):
     doc = json.loads(resp.body)
     records = doc.get("data")
     records = records if isinstance(records, list) else [records] if isinstance(records, dict) else []
-    if kind == "wrong_types":
+    if kind == "attribute_value":
+        for rec in records:
+            attrs = rec.setdefault("attributes", {})
+            if action.get("absent"):
+                attrs.pop(action.get("attribute"), None)
+            else:
+                attrs[action.get("attribute")] = action.get("value")
+    elif kind == "wrong_types":
         for rec in records:
             rec.setdefault("attributes", {}).update({"organization-type-id": "abc",
                                                      "created-at": "yesterday"})

@@ -923,6 +923,18 @@ class FaultTests(SimTestCase):
         self.assertIsNone(doc["meta"])
         self.assertEqual(len(doc["data"]), 50)
 
+    def test_attribute_value(self):
+        add_faults({"method": "POST", "action": {"kind": "attribute_value", "attribute": "name",
+                                                 "value": "Stored Otherwise"}},
+                   {"method": "PATCH", "action": {"kind": "attribute_value", "attribute": "alert",
+                                                  "absent": True}})
+        r = call("POST", "/organizations", org_body(name="Sent Name"))
+        self.assertEqual((r.status, r.json["data"]["attributes"]["name"]), (201, "Stored Otherwise"))
+        self.assertEqual(call("GET", "/organizations/2501").json["data"]["attributes"]["name"], "Sent Name")
+        r = call("PATCH", "/organizations/5", org_body(alert="x"))
+        self.assertEqual(r.status, 200)
+        self.assertNotIn("alert", r.json["data"]["attributes"])
+
     def test_duplicate_page_and_never_ending(self):
         add_faults({"query_contains": "page[number]=2", "action": {"kind": "duplicate_page"}})
         p1 = call("GET", "/organizations?page[size]=10&page[number]=1").json
