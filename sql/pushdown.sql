@@ -161,3 +161,19 @@ SELECT id FROM :o WHERE lower(name) = 'acme corp' AND parent_id = 17;
 SELECT id, name FROM :o WHERE lower(name) = 'acme corp' ORDER BY id;
 SELECT id, name FROM :o WHERE name > 'Zz' ORDER BY name LIMIT 3;
 SELECT count(*) FROM sim_requests();
+
+-- ===================================================================
+-- The lookup tables document only filter[name]: one id goes to the show
+-- route, an id list is checked locally (filter[id] would be ignored, and
+-- count(*) must not trust a total the filter did not narrow)
+-- ===================================================================
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT id, name FROM itglue.organization_types WHERE id = 3;
+SELECT id, name FROM itglue.organization_types WHERE id = 3;
+SELECT id, name FROM itglue.organization_statuses WHERE id = 2 AND name = 'Inactive';
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT count(*) FROM itglue.organization_statuses WHERE id IN (1, 2);
+SELECT count(*) FROM itglue.organization_statuses WHERE id IN (1, 2);
+SELECT id, name FROM itglue.organization_types WHERE id IN (2, 5) ORDER BY id;
+SELECT id, name FROM itglue.organization_types WHERE name = 'Vendor';
+SELECT * FROM sim_requests();

@@ -411,6 +411,16 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 		return ITG_PUSHED_EXACT;
 	}
 
+	if (def->flags & ITG_COL_SHOW_ONLY)
+	{
+		/* Only "id = value": the show route; never exact for count or LIMIT. */
+		if (strcmp(opname, "=") != 0 || is_array || have_item(*items, key, ITG_FK_IN))
+			return ITG_NOT_PUSHED;
+		*items = lappend(*items, make_item(key, ITG_FK_IN,
+										   expr_index(exprs, strip_relabel(value)),
+										   var->varattno, NULL));
+		return ITG_PUSHED_LOOSE;
+	}
 	if (strcmp(opname, "=") == 0 && use_or && (def->flags & ITG_COL_FILTER_EQ))
 		kind = ITG_FK_IN;
 	else if (strcmp(opname, "<>") == 0 && (!is_array || !use_or) &&
@@ -752,6 +762,7 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 	const char *range_keys[64] = {0};
 	int			nranges = 0;
 	int			total_len = 0;
+	char	   *show_only_id = NULL;
 
 	*no_rows = false;
 	*show_id = NULL;
@@ -823,6 +834,12 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 					break;
 			if (lc2 != NULL)
 				continue;
+			if (col->def->flags & ITG_COL_SHOW_ONLY)
+			{
+				/* No id filter exists: the show route, whatever else applies. */
+				show_only_id = linitial(texts);
+				continue;
+			}
 		}
 		else
 		{
@@ -870,6 +887,8 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 	/* A show route serves only a lone id condition without other filters. */
 	if (*show_id != NULL && nparams != 1)
 		*show_id = NULL;
+	if (show_only_id != NULL)
+		*show_id = show_only_id;	/* the other conditions are checked locally */
 
 	/*
 	 * Too long for one request: split the longest list, and leave out any

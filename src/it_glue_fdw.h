@@ -48,6 +48,8 @@
 #define ITG_LIST_TRUNCATE_CHARS 250
 #define ITG_COL_ID				0x0200	/* the JSON:API id */
 #define ITG_COL_PSA_WRITABLE	0x0400	/* writable on a PSA-synced record */
+#define ITG_COL_SHOW_ONLY		0x0800	/* the id has no filter: one value goes
+										 * to the show route, lists stay local */
 
 typedef struct ItgColumnDef
 {

@@ -66,9 +66,14 @@ static const ItgColumnDef organization_columns[] = {
 	RO | ITG_COL_FILTER_RANGE | ITG_COL_SORT_EXACT},
 };
 
-/* The two lookup resources share one shape. */
+/*
+ * The two lookup resources share one shape.  Their index documents only
+ * filter[name] (exact): filter[id] would be ignored, so one id goes to the
+ * show route and an id list is checked locally.
+ */
 static const ItgColumnDef lookup_columns[] = {
-	{"id", NULL, "bigint", "id", "id", ITG_COL_ID | RO | EXACT | ITG_COL_SORT_EXACT},
+	{"id", NULL, "bigint", "id", "id",
+	ITG_COL_ID | RO | ITG_COL_FILTER_EQ | ITG_COL_SHOW_ONLY | ITG_COL_SORT_EXACT},
 	{"name", "name", "text", "name", "name", EXACT},
 	{"synced", "synced", "boolean", NULL, NULL, RO},
 	{"created_at", "created-at", "timestamptz", NULL, "created_at",

@@ -67,7 +67,12 @@ def check_resource(chk, res, spec):
         what = "%s.%s" % (name, col["name"])
         flags = set(col["flags"])
         key = col["filter_key"]
-        if key is not None:
+        if key is not None and "ITG_COL_SHOW_ONLY" in flags:
+            full = "filter[%s]" % key
+            chk.check(full not in filters and "ITG_COL_ID" in flags,
+                      "%s: no %s is documented, so one id goes to the show route" % (what, full),
+                      "%s is documented: filter with it" % full)
+        elif key is not None:
             full = "filter[%s]" % key
             f = filters.get(full)
             chk.check(f is not None, "%s: %s is a documented filter" % (what, full),
