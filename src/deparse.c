@@ -763,6 +763,7 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 	int			nranges = 0;
 	int			total_len = 0;
 	char	   *show_only_id = NULL;
+	bool		one_each = false;	/* split one value per request */
 
 	*no_rows = false;
 	*show_id = NULL;
@@ -871,8 +872,17 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 		/* The first exact list of several values goes last (and is split, if need be). */
 		if (last == NULL && kind == ITG_FK_IN && p->exact && list_length(texts) > 1)
 			last = p;
+		/*
+		 * An answer may leave this attribute out: one value per request, so
+		 * that each row's value is the one its request asked for (absent.c).
+		 */
+		if (split == NULL && p->splittable && (col->def->flags & ITG_COL_MAYBE_ABSENT))
+		{
+			split = p;
+			one_each = true;
+		}
 	}
-	if (last != NULL && last->splittable)
+	if (split == NULL && last != NULL && last->splittable)
 		split = last;
 
 	for (int r = 0; r < nranges; r++)
@@ -898,7 +908,7 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 	{
 		int			fixed_len;
 
-		for (int i = 0; i < nparams; i++)
+		for (int i = 0; i < nparams && !one_each; i++)
 			if (params[i].splittable &&
 				(split == NULL || strlen(params[i].text) > strlen(split->text)))
 				split = &params[i];
@@ -941,7 +951,7 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 
 			initStringInfo(&one);
 			itg_append_encoded(&one, lfirst(lc));
-			if (share != NIL && q.len + one.len + 3 > ITG_MAX_QUERY_LEN)
+			if (share != NIL && (one_each || q.len + one.len + 3 > ITG_MAX_QUERY_LEN))
 			{
 				result = lappend(result, make_part(q.data, split->attno, share));
 				resetStringInfo(&q);

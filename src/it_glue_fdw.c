@@ -81,6 +81,7 @@ typedef struct ItgScanState
 	bool		started;
 	bool		no_rows;
 	List	   *queries;		/* ItgRequestPart, one per request */
+	List	   *known;			/* ItgKnownValues of each query (absent.c) */
 	int			query_index;
 	char	   *show_id;		/* GET /resource/:id */
 	int64		next_page;		/* next page number to request */
@@ -143,6 +144,7 @@ reset_pass(ItgScanState *ss)
 	ss->started = false;
 	ss->no_rows = false;
 	ss->queries = NIL;
+	ss->known = NIL;
 	ss->query_index = 0;
 	ss->show_id = NULL;
 	ss->next_page = 1;
@@ -288,6 +290,11 @@ start_pass(ForeignScanState *node, ItgScanState *ss)
 	old = MemoryContextSwitchTo(ss->pass_cxt);
 	ss->queries = itg_build_requests(ss->cols, ss->items, values, ss->skip_ranges,
 									 &ss->no_rows, &ss->show_id);
+	ss->known = NIL;
+	foreach(lc, ss->queries)
+		ss->known = lappend(ss->known,
+							itg_known_values(ss->cols, ss->conv,
+											 ((ItgRequestPart *) lfirst(lc))->filters));
 	MemoryContextSwitchTo(old);
 	ss->started = true;
 }
@@ -716,6 +723,9 @@ take_page(ItgScanState *ss)
 							 ss->batch_cxt, &ss->page, errbuf, sizeof(errbuf));
 	if (!ok)
 		bad_page(ss, req, errbuf);
+	/* Attributes the answer left out but the request's filter fixed. */
+	if (ss->show_id == NULL)
+		itg_fill_known_values(list_nth(ss->known, ss->query_index), &ss->page);
 	if (!ss->page.scanned)
 		ereport(DEBUG1,
 				(errmsg_internal("IT Glue page " INT64_FORMAT " was read with json-c: the fast scanner does not take its shape",

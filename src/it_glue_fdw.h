@@ -50,6 +50,8 @@
 #define ITG_COL_PSA_WRITABLE	0x0400	/* writable on a PSA-synced record */
 #define ITG_COL_SHOW_ONLY		0x0800	/* the id has no filter: one value goes
 										 * to the show route, lists stay local */
+#define ITG_COL_MAYBE_ABSENT	0x1000	/* not in IT Glue's documented responses:
+										 * an answer may leave it out */
 
 typedef struct ItgColumnDef
 {
@@ -172,6 +174,14 @@ extern void itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
 							   Datum *values, bool *nulls);
 extern void *itg_palloc_alloc(void *ctx, size_t size);
 extern Datum itg_convert_text(const char *text, Oid type_oid, int32 typmod);
+
+/* ---------- absent.c: attributes an answer may leave out ---------- */
+
+typedef struct ItgKnownValues ItgKnownValues;
+
+extern ItgKnownValues *itg_known_values(ItgColumns *cols, ItgConverter *conv,
+										const char *filters);
+extern void itg_fill_known_values(const ItgKnownValues *known, ItgPage *page);
 
 /* ---------- http.c: the only user of libcurl ---------- */
 

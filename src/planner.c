@@ -68,6 +68,8 @@ typedef struct ItgRelInfo
 	bool		all_exact;		/* the API answers every condition exactly */
 	Bitmapset  *attrs_used;
 	double		fetched_rows;	/* rows the API is expected to return */
+	Bitmapset  *echoed;			/* maybe-absent columns (attnos) the
+								 * estimate request's record did contain */
 } ItgRelInfo;
 
 /* What a path carries to GetForeignPlan (ForeignPath.fdw_private). */
@@ -130,14 +132,32 @@ remote_count(ItgRelInfo *info)
 	char	   *show_id;
 	List	   *queries;
 	ItgPage		page;
+	const char **names = palloc(sizeof(char *) * Max(info->cols->natts, 1));
+	AttrNumber *attnos = palloc(sizeof(AttrNumber) * Max(info->cols->natts, 1));
+	int			nnames = 0;
 
 	queries = itg_build_requests(info->cols, const_items, values, false, &no_rows, &show_id);
 	if (no_rows)
 		return 0;
+	/* The record that comes with the count tells which attributes IT Glue echoes. */
+	for (int i = 0; i < info->cols->natts; i++)
+	{
+		const ItgColumn *col = &info->cols->cols[i];
+
+		if (col->kind == ITG_COLKIND_ATTRIBUTE && col->def != NULL &&
+			(col->def->flags & ITG_COL_MAYBE_ABSENT))
+		{
+			attnos[nnames] = col->attnum;
+			names[nnames++] = col->attribute;
+		}
+	}
 	itg_get_page(info->opts,
 				 itg_page_query(info->opts->resource->path, queries ? ((ItgRequestPart *) linitial(queries))->filters : "",
 								1, 1, info->opts->resource->default_sort),
-				 NULL, 0, "could not estimate the size of an IT Glue table", NULL, &page);
+				 names, nnames, "could not estimate the size of an IT Glue table", NULL, &page);
+	for (int i = 0; i < nnames && page.nrecords > 0; i++)
+		if (page.records[0].values[i].kind != ITG_JSON_ABSENT)
+			info->echoed = bms_add_member(info->echoed, attnos[i]);
 	if (page.total_count < 0)
 		return info->opts->resource->default_rows;
 	return (double) page.total_count * list_length(queries);
@@ -342,14 +362,49 @@ ec_member_matches_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *e
 	return equal(e, ((EcMatchArg *) arg)->var);
 }
 
+/* Added to a path only used when no other can serve (like disable_cost). */
+#define ITG_LAST_RESORT_COST 1.0e10
+
+/*
+ * Does the clause read a column IT Glue's answers may leave out (and that
+ * the estimate request, if any, did not see echoed)?
+ */
+static bool
+reads_maybe_absent(RelOptInfo *baserel, ItgRelInfo *info, RestrictInfo *rinfo)
+{
+	Bitmapset  *attrs = NULL;
+	int			i = -1;
+
+	pull_varattnos((Node *) rinfo->clause, baserel->relid, &attrs);
+	while ((i = bms_next_member(attrs, i)) >= 0)
+	{
+		AttrNumber	attno = i + FirstLowInvalidHeapAttributeNumber;
+		const ItgColumn *col;
+
+		if (attno <= 0 || attno > info->cols->natts)
+			continue;
+		col = &info->cols->cols[attno - 1];
+		if (col->def != NULL && (col->def->flags & ITG_COL_MAYBE_ABSENT) &&
+			!bms_is_member(attno, info->echoed))
+			return true;
+	}
+	return false;
+}
+
 /*
  * add_parameterized_paths
  *		For join conditions on a filterable column (id, name, psa_id, ...),
  *		a path that sends one filtered request per outer row.
+ *
+ * Returns true when such a join condition reads a column IT Glue's answers
+ * may leave out (psa_id with psa_integration_type): only a request filtered
+ * on the outer row's value knows that column's value for its rows (see
+ * absent.c), so the caller makes the unfiltered scan a last resort.
  */
-static void
+static bool
 add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, ItgRelInfo *info)
 {
+	bool		needs_filtered_values = false;
 	List	   *clauses = NIL;
 	List	   *ppi_list = NIL;
 	ListCell   *lc;
@@ -390,6 +445,8 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, ItgRelInfo *info
 		required_outer = bms_del_member(required_outer, baserel->relid);
 		if (bms_is_empty(required_outer))
 			continue;
+		if (reads_maybe_absent(baserel, info, rinfo))
+			needs_filtered_values = true;
 		ppi_list = list_append_unique_ptr(ppi_list,
 										  get_baserel_parampathinfo(root, baserel,
 																	required_outer));
@@ -410,6 +467,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, ItgRelInfo *info
 														  info->opts->page_size,
 														  ITG_SCAN_ROWS)));
 	}
+	return needs_filtered_values;
 }
 
 /*
@@ -427,10 +485,21 @@ itgGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	bool		desc;
 	const char *sort;
 	int			page_size;
+	Cost		unfiltered_penalty = 0;
+
+	/*
+	 * A join on psa_id (+ type) must go through filtered requests when the
+	 * API may not echo psa-id: an unfiltered scan would give NULLs that
+	 * match nothing.  The plain scan stays, for plans that cannot use the
+	 * parameterized one (FULL JOIN); its rows then have NULL there.
+	 */
+	if (add_parameterized_paths(root, baserel, info))
+		unfiltered_penalty = ITG_LAST_RESORT_COST;
 
 	page_size = limit_page_size(root, info, root->query_pathkeys == NIL);
 	scan_cost(Min(info->fetched_rows, root->limit_tuples > 0 ? root->limit_tuples : info->fetched_rows),
 			  page_size, &startup, &total);
+	total += unfiltered_penalty;
 	add_path(baserel, (Path *)
 			 itg_create_foreignscan_path(root, baserel, NULL, baserel->rows,
 										 startup, total, NIL, NULL, NULL,
@@ -444,6 +513,7 @@ itgGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		scan_cost(Min(info->fetched_rows,
 					  root->limit_tuples > 0 ? root->limit_tuples : info->fetched_rows),
 				  page_size, &startup, &total);
+		total += unfiltered_penalty;
 		/* The API sorts for free; a local Sort would cost a little. */
 		add_path(baserel, (Path *)
 				 itg_create_foreignscan_path(root, baserel, NULL, baserel->rows,
@@ -452,8 +522,6 @@ itgGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 											 path_private(sort, sort_attno, desc, page_size,
 														  ITG_SCAN_ROWS)));
 	}
-
-	add_parameterized_paths(root, baserel, info);
 }
 
 /*

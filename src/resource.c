@@ -20,6 +20,7 @@
 #define RO ITG_COL_READONLY
 #define EQ (ITG_COL_FILTER_EQ)
 #define EXACT (ITG_COL_FILTER_EQ | ITG_COL_FILTER_EXACT)
+#define ABSENT ITG_COL_MAYBE_ABSENT
 
 /*
  * organizations.  Writable columns are exactly the attributes the API
@@ -50,14 +51,14 @@ static const ItgColumnDef organization_columns[] = {
 	"organization_status_name", RO},
 	{"parent_id", "parent-id", "bigint", NULL, NULL, RO},
 	{"ancestor_ids", "ancestor-ids", "bigint[]", NULL, NULL, RO},
-	{"primary_contact_id", "primary-contact-id", "bigint", NULL, NULL, RO},
-	{"primary_location_id", "primary-location-id", "bigint", NULL, NULL, RO},
+	{"primary_contact_id", "primary-contact-id", "bigint", NULL, NULL, RO | ABSENT},
+	{"primary_location_id", "primary-location-id", "bigint", NULL, NULL, RO | ABSENT},
 	{"psa_id", "psa-id", "text", "psa_id", NULL,
-	RO | ITG_COL_FILTER_EQ | ITG_COL_PSA_ID},
+	RO | ABSENT | ITG_COL_FILTER_EQ | ITG_COL_PSA_ID},
 	{"psa_integration_type", "psa-integration-type", "text",
-	"psa_integration_type", NULL, RO | EXACT | ITG_COL_PSA_TYPE},
+	"psa_integration_type", NULL, RO | ABSENT | EXACT | ITG_COL_PSA_TYPE},
 	{"my_glue_account_id", "my-glue-account-id", "bigint", "my_glue_account_id",
-	"my_glue_account_id", RO | EXACT},
+	"my_glue_account_id", RO | ABSENT | EXACT},
 	{"is_primary", "primary", "boolean", NULL, NULL, RO},
 	{"logo", "logo", "text", NULL, NULL, RO},
 	{"created_at", "created-at", "timestamptz", "created_at", "created_at",
@@ -75,7 +76,7 @@ static const ItgColumnDef lookup_columns[] = {
 	{"id", NULL, "bigint", "id", "id",
 	ITG_COL_ID | RO | ITG_COL_FILTER_EQ | ITG_COL_SHOW_ONLY | ITG_COL_SORT_EXACT},
 	{"name", "name", "text", "name", "name", EXACT},
-	{"synced", "synced", "boolean", NULL, NULL, RO},
+	{"synced", "synced", "boolean", NULL, NULL, RO | ABSENT},
 	{"created_at", "created-at", "timestamptz", NULL, "created_at",
 	RO | ITG_COL_SORT_EXACT},
 	{"updated_at", "updated-at", "timestamptz", NULL, "updated_at",

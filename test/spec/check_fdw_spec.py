@@ -101,6 +101,12 @@ def check_resource(chk, res, spec):
             chk.check("create" in w and "update" in w,
                       "%s: %s is a documented writable attribute" % (what, snake(col["attribute"])),
                       "documented: %s" % ", ".join(sorted(writable)))
+        if col["attribute"] is not None:
+            documented = col["attribute"] in doc.get("response_attributes", {})
+            chk.check(documented == ("ITG_COL_MAYBE_ABSENT" not in flags),
+                      "%s: flagged maybe-absent exactly when the documented responses lack %s"
+                      % (what, col["attribute"]),
+                      "documented" if documented else "not in the documented responses")
         if "ITG_COL_TRUNCATED" in flags or "ITG_COL_PSA_WRITABLE" in flags:
             chk.check(snake(col["attribute"]) in writable or "ITG_COL_READONLY" in flags,
                       "%s: flags name a documented attribute" % what)
