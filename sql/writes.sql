@@ -239,6 +239,7 @@ SELECT * FROM sim_requests();
 -- (undocumented_write "ignore") or refused (422, "reject"); an error either way.
 CREATE FOREIGN TABLE org_nick (id bigint, name text, nickname text)
   SERVER sim OPTIONS (resource 'organizations');
+SELECT sim_config('{"undocumented_write": "ignore"}');
 SET client_min_messages = error;
 INSERT INTO org_nick (name, nickname) VALUES ('Nickname Ltd', 'Nick');
 \echo :LAST_ERROR_SQLSTATE
