@@ -1312,7 +1312,11 @@ class Api:
         write attributes dropped or refused (config undocumented_write), and
         what the documentation refuses raises a 422."""
         try:
-            req.params = SPEC.check_query(resource, action, req.params)
+            try:
+                req.params = SPEC.check_query(resource, action, req.params)
+            except itglue_spec.SpecError as err:
+                self.sim.note_spec_refusal(req, err)
+                raise
             if req.body and action in ("create", "update", "bulk_update"):
                 try:
                     doc = json.loads(req.body.decode("utf-8"))
@@ -2029,7 +2033,15 @@ class Simulator:
         self.api = Api(self)
         self.state = None
         self.config = None
+        self.spec_refusals = []
         self.reset()
+
+    def note_spec_refusal(self, req, err):
+        """Remember a request the documented API refuses (kept across
+        resets, so a whole test run can be checked for them)."""
+        with self.lock:
+            self.spec_refusals.append("%s %s: %s" % (req.method, req.target,
+                                                     err.detail or err.title))
 
     def reset(self):
         with self.lock:
@@ -2132,6 +2144,14 @@ class Simulator:
                 return control_json({"ok": True, "added": added})
             if route == ("DELETE", "/_sim/faults"):
                 self.faults.clear()
+                return control_json({"ok": True})
+            if route == ("GET", "/_sim/spec-refusals"):
+                with self.lock:
+                    return control_json({"count": len(self.spec_refusals),
+                                         "requests": self.spec_refusals[-50:]})
+            if route == ("DELETE", "/_sim/spec-refusals"):
+                with self.lock:
+                    self.spec_refusals = []
                 return control_json({"ok": True})
             if route == ("GET", "/_sim/health"):
                 return control_json({"ok": True, "orgs": len(self.state.orgs)})

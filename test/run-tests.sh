@@ -96,6 +96,15 @@ if ! skip regress; then
 			cp "$ITG_ROOT/regression.diffs" "$ITG_WORK/regression-$1.diffs"
 		fi
 		count "$ok" "$bad" "regress-$1"
+		# Every request the FDW built must be one the documented API
+		# accepts: the simulator counts the queries it refused with 422.
+		refusals=$(curl -sS "$ITGLUE_SIM_URL/_sim/spec-refusals")
+		if printf '%s' "$refusals" | grep -q '"count": *0[,}]'; then
+			count 1 0 "spec-refusals-$1"
+		else
+			echo "FAILED: requests the documented API refuses ($1): $refusals" >&2
+			count 0 1 "spec-refusals-$1"
+		fi
 	}
 	# Undocumented write attributes are ignored by the first simulator and
 	# refused (422) by the second; the FDW sends none, so the expected

@@ -518,6 +518,17 @@ class SpecTests(SimTestCase):
         err = self.error("/contacts?filter[psa_id]=7")
         self.assertEqual(err["title"], "psa_integration_type filter is required with psa_id")
 
+    def test_refusals_are_counted_across_resets(self):
+        control("DELETE", "/_sim/spec-refusals")
+        self.error("/organizations?sort=psa_id")
+        control("POST", "/_sim/reset")
+        self.error("/organizations?filter[id]=x")
+        r = control("GET", "/_sim/spec-refusals").json
+        self.assertEqual(r["count"], 2)
+        self.assertEqual(r["requests"][0], "GET /organizations?sort=psa_id: sort field 'psa_id' is not supported")
+        control("DELETE", "/_sim/spec-refusals")
+        self.assertEqual(control("GET", "/_sim/spec-refusals").json["count"], 0)
+
     def test_includes(self):
         self.assertEqual(self.error("/organizations?include=contacts")["source"], {"parameter": "include"})
         self.assertEqual(call("GET", "/organizations/1?include=attachments").status, 200)
