@@ -24,6 +24,8 @@
  */
 #include "postgres.h"
 
+#include "utils/rel.h"
+
 #include "it_glue_fdw.h"
 
 typedef struct ItgKnownValue
@@ -157,4 +159,41 @@ itg_fill_known_values(const ItgKnownValues *known, ItgPage *page)
 				v->len = strlen(v->text);
 			}
 		}
+}
+
+/*
+ * itg_notice_absent
+ *		Say once per scan (NOTICE) when a column the query reads stays NULL
+ *		because IT Glue's answer left its attribute out and no filter of the
+ *		request fixed it: the NULL is then "unknown", not IT Glue's value.
+ *		Returns true once it has said so.
+ */
+bool
+itg_notice_absent(ItgColumns *cols, ItgConverter *conv, const ItgPage *page,
+				  Relation rel)
+{
+	for (int i = 0; i < cols->natts; i++)
+	{
+		const ItgColumn *col = &cols->cols[i];
+		int			slot;
+
+		if (col->kind != ITG_COLKIND_ATTRIBUTE || col->def == NULL ||
+			!(col->def->flags & ITG_COL_MAYBE_ABSENT))
+			continue;
+		slot = itg_converter_slot_of(conv, col->attnum);
+		if (slot < 0)
+			continue;
+		for (int r = 0; r < page->nrecords; r++)
+			if (page->records[r].values[slot].kind == ITG_JSON_ABSENT)
+			{
+				ereport(NOTICE,
+						(errmsg("IT Glue's answer does not contain attribute \"%s\": column \"%s\" of foreign table \"%s\" is NULL where no filter fixed its value",
+								col->attribute, col->name, RelationGetRelationName(rel)),
+						 errdetail("IT Glue's documented responses do not include this attribute."),
+						 col->def->filter_key ?
+						 errhint("An equality on it that the API filters (for psa_id, together with psa_integration_type) gives the rows their value.") : 0));
+				return true;
+			}
+	}
+	return false;
 }

@@ -82,6 +82,7 @@ typedef struct ItgScanState
 	bool		no_rows;
 	List	   *queries;		/* ItgRequestPart, one per request */
 	List	   *known;			/* ItgKnownValues of each query (absent.c) */
+	bool		absent_noticed; /* said that an attribute was left out */
 	int			query_index;
 	char	   *show_id;		/* GET /resource/:id */
 	int64		next_page;		/* next page number to request */
@@ -726,6 +727,8 @@ take_page(ItgScanState *ss)
 	/* Attributes the answer left out but the request's filter fixed. */
 	if (ss->show_id == NULL)
 		itg_fill_known_values(list_nth(ss->known, ss->query_index), &ss->page);
+	if (!ss->absent_noticed)
+		ss->absent_noticed = itg_notice_absent(ss->cols, ss->conv, &ss->page, ss->rel);
 	if (!ss->page.scanned)
 		ereport(DEBUG1,
 				(errmsg_internal("IT Glue page " INT64_FORMAT " was read with json-c: the fast scanner does not take its shape",

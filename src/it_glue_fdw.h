@@ -182,6 +182,8 @@ typedef struct ItgKnownValues ItgKnownValues;
 extern ItgKnownValues *itg_known_values(ItgColumns *cols, ItgConverter *conv,
 										const char *filters);
 extern void itg_fill_known_values(const ItgKnownValues *known, ItgPage *page);
+extern bool itg_notice_absent(ItgColumns *cols, ItgConverter *conv, const ItgPage *page,
+							  Relation rel);
 
 /* ---------- http.c: the only user of libcurl ---------- */
 
