@@ -40,6 +40,11 @@ SELECT count(*) FILTER (WHERE o.id IS NOT NULL AND p.psa_id IS NOT NULL) AS matc
   FROM psa_companies p
   FULL JOIN (SELECT id, psa_id FROM itglue.organizations WHERE psa_integration_type = 'manage') o
     ON o.psa_id = p.psa_id;
+-- Writes are checked against the documented answer too (alert is in it);
+-- RETURNING shows what IT Glue's answer holds.
+UPDATE itglue.organizations SET alert = 'Check the PSA link' WHERE id = 17
+RETURNING id, alert, psa_id;
+SELECT * FROM sim_requests();
 -- Without the estimate request the planner cannot know what IT Glue echoes:
 -- a join on psa_id (+ type) goes per company whatever the table size.
 EXPLAIN (COSTS OFF)
