@@ -253,5 +253,13 @@ SELECT sim_fault('{"method": "PATCH", "action": {"kind": "attribute_value", "att
 UPDATE :o SET organization_type_id = 2 WHERE id = 16 RETURNING id, organization_type_id;
 SELECT * FROM sim_requests();
 
+-- When a write's answer cuts quick-notes as a list does (simulator option),
+-- a long value sent is compared with the whole record from the show route.
+SELECT sim_config('{"write_answers_cut": true}');
+INSERT INTO :o (name, quick_notes) VALUES ('Long Notes Two Ltd', repeat('n', 300));
+UPDATE :o SET quick_notes = repeat('u', 260) WHERE id = 16;
+SELECT length(quick_notes) FROM :o WHERE id = 16;
+SELECT * FROM sim_requests();
+
 DROP TABLE new_clients;
 SELECT sim_reset();

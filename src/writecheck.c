@@ -38,7 +38,11 @@ shown_value(const char *text, bool isnull)
 	if (isnull)
 		return pstrdup("NULL");
 	len = pg_mbcliplen(text, strlen(text), ITG_SHOWN_VALUE_BYTES);
-	return psprintf("\"%.*s%s\"", len, text, text[len] ? "..." : "");
+	if (text[len] == '\0')
+		return psprintf("\"%s\"", text);
+	/* Shortened: the length tells apart values that start alike. */
+	return psprintf(_("\"%.*s...\" (%d characters)"), len, text,
+					pg_mbstrlen_with_len(text, strlen(text)));
 }
 
 /* Does the answer's value equal the sent one, for the column's type? */
