@@ -368,6 +368,9 @@ extern void itgExplainDirectModify(ForeignScanState *node, ExplainState *es);
 
 /* ---------- writecheck.c: did IT Glue store what was sent? ---------- */
 
+extern bool itg_answer_cut_sent_value(ItgColumns *cols, ItgConverter *conv,
+									  const ItgRecord *rec, const AttrNumber *attnos,
+									  const Datum *values, const bool *nulls, int n);
 extern void itg_verify_stored(Relation rel, ItgColumns *cols, ItgConverter *conv,
 							  const ItgRecord *rec, const AttrNumber *attnos,
 							  const Datum *values, const bool *nulls, int n);

@@ -674,19 +674,12 @@ verify_stored(ItgModifyState *ms, ItgRecord *rec, List *attnos, const Datum *val
 {
 	AttrNumber *attr_array = palloc(sizeof(AttrNumber) * Max(list_length(attnos), 1));
 	int			n = 0;
-	bool		sent_cut_column = false;
 	ListCell   *lc;
 
 	foreach(lc, attnos)
-	{
-		const ItgColumn *col = &ms->cols->cols[lfirst_int(lc) - 1];
-
-		if (col->def != NULL && (col->def->flags & ITG_COL_TRUNCATED))
-			sent_cut_column = true;
 		attr_array[n++] = lfirst_int(lc);
-	}
 	/* An answer may cut quick-notes as a list does: compare with the whole record. */
-	if (sent_cut_column && itg_converter_record_cut(ms->conv, rec))
+	if (itg_answer_cut_sent_value(ms->cols, ms->conv, rec, attr_array, values, nulls, n))
 	{
 		ItgRecord  *full = read_full_record(ms, rec->id);
 

@@ -62,6 +62,42 @@ same_value(const ItgColumn *col, const char *sent_text, const ItgValue *got)
 }
 
 /*
+ * itg_answer_cut_sent_value
+ *		Does the answer hold, for a column whose values lists cut, exactly the
+ *		first ITG_LIST_TRUNCATE_CHARS characters of a longer value that was
+ *		sent?  Then the answer may have been cut like a list, and only the
+ *		whole record can tell whether the value stuck.
+ */
+bool
+itg_answer_cut_sent_value(ItgColumns *cols, ItgConverter *conv, const ItgRecord *rec,
+						  const AttrNumber *attnos, const Datum *values,
+						  const bool *nulls, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		const ItgColumn *col = &cols->cols[attnos[i] - 1];
+		int			slot = itg_converter_slot_of(conv, attnos[i]);
+		const ItgValue *got;
+		Oid			outfunc;
+		bool		varlena;
+		char	   *sent_text;
+
+		if (nulls[i] || slot < 0 || col->def == NULL ||
+			!(col->def->flags & ITG_COL_TRUNCATED))
+			continue;
+		got = &rec->values[slot];
+		if (got->kind != ITG_JSON_STRING ||
+			pg_mbstrlen_with_len(got->text, (int) got->len) != ITG_LIST_TRUNCATE_CHARS)
+			continue;
+		getTypeOutputInfo(col->type_oid, &outfunc, &varlena);
+		sent_text = OidOutputFunctionCall(outfunc, values[i]);
+		if (strlen(sent_text) > got->len && strncmp(sent_text, got->text, got->len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * itg_verify_stored
  *		Compare the values sent for the columns "attnos" (values/nulls in the
  *		same order) with "rec", the record IT Glue answered the write with

@@ -114,6 +114,7 @@ if ! skip regress; then
 	run_regress ignore
 	first_sim_pid=$ITG_SIM_PID first_sim_url=$ITGLUE_SIM_URL
 	itg_start_sim --orgs 2500 --undocumented-write reject || exit 1
+	itg_restart_cluster || exit 1
 	run_regress reject "REGRESS=$(sed -n 's/^REGRESS = //p' "$ITG_ROOT/Makefile" | sed 's/ cancel//; s/ tls//')"
 	kill "$ITG_SIM_PID" 2>/dev/null; wait "$ITG_SIM_PID" 2>/dev/null
 	ITG_SIM_PID=$first_sim_pid ITGLUE_SIM_URL=$first_sim_url
