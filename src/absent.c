@@ -24,6 +24,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "utils/rel.h"
 
 #include "it_glue_fdw.h"
@@ -39,18 +41,6 @@ struct ItgKnownValues
 	int			n;
 	ItgKnownValue *values;
 };
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /*
  * single_filter_value
@@ -80,9 +70,11 @@ single_filter_value(const char *filters, const char *key)
 	{
 		if (*p == ',')
 			return NULL;		/* a list: which value a record has is unknown */
-		if (*p == '%' && hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0)
+		if (p[0] == '%' && isxdigit((unsigned char) p[1]) && isxdigit((unsigned char) p[2]))
 		{
-			appendStringInfoChar(&out, (char) (hex_digit(p[1]) * 16 + hex_digit(p[2])));
+			char		hex[3] = {p[1], p[2], '\0'};
+
+			appendStringInfoChar(&out, (char) strtol(hex, NULL, 16));
 			p += 2;
 		}
 		else

@@ -70,6 +70,14 @@ static const struct
 	FLAG(ITG_COL_MAYBE_ABSENT),
 };
 
+/* ", "name": "value"" (the first member of an object without the comma). */
+static void
+member(bool first, const char *name, const char *value)
+{
+	printf("%s\"%s\": ", first ? "" : ", ", name);
+	print_string(value);
+}
+
 int
 main(void)
 {
@@ -78,29 +86,23 @@ main(void)
 	{
 		const ItgResource *r = itg_resource_by_index(i);
 
-		printf("%s\n {\"name\": ", i ? "," : "");
-		print_string(r->name);
-		printf(", \"path\": ");
-		print_string(r->path);
-		printf(", \"json_type\": ");
-		print_string(r->json_type);
-		printf(", \"writable\": %s, \"bulk_delete\": %s, \"default_sort\": ",
+		printf("%s\n {", i ? "," : "");
+		member(true, "name", r->name);
+		member(false, "path", r->path);
+		member(false, "json_type", r->json_type);
+		member(false, "default_sort", r->default_sort);
+		printf(", \"writable\": %s, \"bulk_delete\": %s, \"columns\": [",
 			   r->writable ? "true" : "false", r->bulk_delete ? "true" : "false");
-		print_string(r->default_sort);
-		printf(", \"columns\": [");
 		for (int c = 0; c < r->ncolumns; c++)
 		{
 			const ItgColumnDef *d = &r->columns[c];
 			bool		first = true;
 
-			printf("%s\n  {\"name\": ", c ? "," : "");
-			print_string(d->name);
-			printf(", \"attribute\": ");
-			print_string(d->attribute);
-			printf(", \"filter_key\": ");
-			print_string(d->filter_key);
-			printf(", \"sort_key\": ");
-			print_string(d->sort_key);
+			printf("%s\n  {", c ? "," : "");
+			member(true, "name", d->name);
+			member(false, "attribute", d->attribute);
+			member(false, "filter_key", d->filter_key);
+			member(false, "sort_key", d->sort_key);
 			printf(", \"flags\": [");
 			for (int f = 0; f < (int) lengthof(flag_names); f++)
 				if (d->flags & flag_names[f].bit)
@@ -117,14 +119,11 @@ main(void)
 	{
 		const ItgLookupDef *l = &lookup_columns_table[i];
 
-		printf("%s\n {\"resource\": ", i ? "," : "");
-		print_string(l->resource);
-		printf(", \"name_attribute\": ");
-		print_string(l->name_attribute);
-		printf(", \"lookup_resource\": ");
-		print_string(l->lookup_resource);
-		printf(", \"id_filter_key\": ");
-		print_string(l->id_filter_key);
+		printf("%s\n {", i ? "," : "");
+		member(true, "resource", l->resource);
+		member(false, "name_attribute", l->name_attribute);
+		member(false, "lookup_resource", l->lookup_resource);
+		member(false, "id_filter_key", l->id_filter_key);
 		printf("}");
 	}
 	printf("]}\n");
