@@ -57,6 +57,10 @@ from urllib.parse import parse_qsl, quote_plus, unquote
 
 import itglue_spec
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "sim"))
+import simdata                  # noqa: E402  records of the other resources
+import simengine                # noqa: E402  their handlers, driven by the spec
+
 SPEC = itglue_spec.Spec()       # test/spec/itglue-api.json: the documented API
 
 # --------------------------------------------------------------------------
@@ -64,6 +68,9 @@ SPEC = itglue_spec.Spec()       # test/spec/itglue-api.json: the documented API
 # --------------------------------------------------------------------------
 
 DEFAULT_API_KEY = "ITG.test-key"
+# A second valid key, made without "Password Access" (the documentation says
+# the access "must be explicitly enabled for each API key").
+DEFAULT_RESTRICTED_KEY = "ITG.test-key-no-passwords"
 JSONAPI_CT = "application/vnd.api+json; charset=utf-8"
 CONTROL_CT = "application/json; charset=utf-8"
 HTML_CT = "text/html; charset=utf-8"
@@ -103,6 +110,21 @@ DEFAULT_CONFIG = {
     # A write attribute the documentation does not list for that action:
     # "ignore" (dropped, as Rails strong parameters do) or "reject" (422).
     "undocumented_write": "ignore",
+    # Password Access of the main key (--api-key); the restricted key never
+    # has it. Without it, a password's show route answers 403 unless
+    # show_password=false, and no answer carries a password value.
+    "password_access": True,
+    # Password values in list answers, which the documentation leaves open
+    # (its list example has the value in one item of four): "absent",
+    # "present", or "example" (records whose id is 1 mod 4, like the example).
+    "password_in_list": "absent",
+    # Filters on nested routes (/organizations/:id/relationships/...): the
+    # route documentation lists them, a knowledge-base article says
+    # filtering there is not possible. "ignore" (the article) or "apply".
+    "nested_filters": "ignore",
+    # Scalar flexible-asset traits in answers: "typed" (as stored: numbers,
+    # booleans) or "strings" (as the documented example shows every value).
+    "trait_scalars": "typed",
 }
 
 NOT_FOUND_HTML = """<!DOCTYPE html>
@@ -662,6 +684,8 @@ class Dataset:
         self.statuses = _lookup_table(ORG_STATUSES, ms_of(2015, 1, 5, 10), {ACTIVE})
         self.orgs = self._build_orgs(n_orgs, seed)
         self.related = _gen_related(self.orgs, seed)
+        self.records = simdata.Records(self.orgs, self.related, CONFIG_TYPES, CONFIG_STATUSES,
+                                       seed, RELATED_ORG_LIMIT, fmt_ts)
         self.name_index = {}
         for org in self.orgs.values():
             key = norm_name(org.name)
@@ -695,7 +719,10 @@ class State:
         self.name_index = dict(ds.name_index)
         self.types = {k: dict(v) for k, v in ds.types.items()}
         self.statuses = {k: dict(v) for k, v in ds.statuses.items()}
-        self.related = ds.related            # read-only, shared
+        # Records are replaced, never changed in place, on a write: copying
+        # the tables is enough for a reset.
+        self.tables = {name: dict(table) for name, table in ds.records.tables.items()}
+        self.next_ids = {}                   # ids are never reused
         self.next_id = ds.next_id
         self.clock_start_ms = clock_start_ms
         self.ticks = 0
@@ -1242,27 +1269,26 @@ def _record_id(attrs):
 # The API (everything not under /_sim/)
 # --------------------------------------------------------------------------
 
+# Resources with their own handlers here; simengine serves the others.
+OWN_HANDLERS = frozenset(("organizations", "organization_types", "organization_statuses"))
+
+
 class Api:
     """Route handlers. Every handler runs under the simulator lock, so it sees
     a consistent State; handlers take (req, *path_groups) -> Response."""
 
     def __init__(self, sim):
         self.sim = sim
-        rel = "(configurations|contacts|locations)"
+        self.engine = simengine.Engine(sys.modules[__name__], SPEC)
         lookup = "(organization_types|organization_statuses)"
         self.routes = [(re.compile(pattern), methods) for pattern, methods in (
             (r"/organizations", {"GET": self.org_index, "POST": self.org_create,
                                  "PATCH": self.org_bulk_update,
                                  "DELETE": self.org_bulk_destroy}),
             (r"/organizations/([^/]+)", {"GET": self.org_show, "PATCH": self.org_update}),
-            (r"/organizations/([^/]+)/relationships/" + rel, {"GET": self.nested_index}),
-            (r"/organizations/([^/]+)/relationships/" + rel + r"/([^/]+)",
-             {"GET": self.nested_show}),
             (r"/" + lookup, {"GET": self.lookup_index, "POST": self.lookup_create}),
             (r"/" + lookup + r"/([^/]+)", {"GET": self.lookup_show,
                                            "PATCH": self.lookup_update}),
-            (r"/" + rel, {"GET": self.related_index}),
-            (r"/" + rel + r"/([^/]+)", {"GET": self.related_show}),
         )]
 
     @property
@@ -1282,14 +1308,22 @@ class Api:
         if auth == "invalid":
             # The gateway's own shape, not JSON:API.
             return json_response(403, {"message": "Forbidden"}, "application/json")
-        documented = SPEC.route(req.method, req.path)
+        documented = SPEC.match(req.method, req.path)
         if documented is None:
             return html_not_found()             # not a route of the documented API
-        resource, action = documented
+        resource, action, route_params = documented
+        req.password_access = self.sim.password_access(req.headers)
         try:
             self._apply_spec(req, resource, action)
         except ApiError as err:
             return err.response
+        if resource not in OWN_HANDLERS:
+            try:
+                with self.sim.lock:
+                    resp = self.engine.handle(self, req, resource, action, route_params)
+            except ApiError as err:
+                return err.response
+            return self._documented_response(resp, resource)
         for pattern, methods in self.routes:
             match = pattern.fullmatch(req.path)
             if match:
@@ -1510,7 +1544,10 @@ class Api:
     def lookup_index(self, req, res):
         started = time.perf_counter()
         items = list(self._lookup_table(res).values())
-        items = self._filter_simple(req, items, {"filter[id]", "filter[name]"}, "exact")
+        name = req.params.get("filter[name]", "")
+        if name != "" and "filter[name]" not in self.config["ignore_filters"]:
+            match = _name_matcher(split_values(name), "exact")    # "exact match only"
+            items = [r for r in items if match(r["name"])]
         items = apply_sort(items, parse_sort(req.params.get("sort"), self.LOOKUP_SORT),
                            self.LOOKUP_SORT)
         number, size = parse_page(req.params, self.config)
@@ -1565,82 +1602,6 @@ class Api:
             if getattr(org, id_slot) == rec["id"] and getattr(org, name_slot) != rec["name"]:
                 state.orgs[org.id] = org.copy(**{name_slot: rec["name"]})
         state.invalidate()
-
-    # ------------------------------------------------------ related resources
-    RELATED_SORT = {"name": lambda r: r["name"], "id": lambda r: r["id"],
-                    "created_at": lambda r: r["created"],
-                    "updated_at": lambda r: r["updated"]}
-
-    def _render_related(self, res, rec):
-        attrs = {"organization-id": rec["organization_id"]}
-        if res == "configurations":
-            org = self.state.orgs.get(rec["organization_id"])
-            attrs["organization-name"] = org.name if org is not None else None
-        attrs["name"] = rec["name"]
-        attrs.update(rec["attrs"])
-        attrs["created-at"] = fmt_ts(rec["created"])
-        attrs["updated-at"] = fmt_ts(rec["updated"])
-        return dumps({"id": str(rec["id"]), "type": res, "attributes": attrs})
-
-    def _filter_simple(self, req, items, allowed, name_mode):
-        """filter[id], filter[name], filter[organization_id] for the small
-        resources; other filter keys are ignored like the real API does."""
-        ignored = set(self.config["ignore_filters"])
-        for key, raw in req.params.items():
-            if key not in allowed or key in ignored or raw == "":
-                continue
-            if key == "filter[name]":
-                match = _name_matcher(split_values(raw), name_mode)
-                items = [r for r in items if match(r["name"])]
-            else:
-                wanted = parse_int_set(key, raw)
-                field = "id" if key == "filter[id]" else "organization_id"
-                items = [r for r in items if r[field] in wanted]
-        return items
-
-    @staticmethod
-    def _related_sort_fields(res):
-        """A getter for each documented sort key of a related resource."""
-        fields = {}
-        for key in SPEC.sort_keys(res):
-            fields[key] = Api.RELATED_SORT.get(key) or (
-                lambda r, attr=key.replace("_", "-"): r["attrs"].get(attr))
-        return fields
-
-    def _related_page(self, req, res, items):
-        started = time.perf_counter()
-        fields = self._related_sort_fields(res)
-        sort = parse_sort(req.params.get("sort"), fields)
-        items = apply_sort(items, sort, fields)
-        number, size = parse_page(req.params, self.config)
-        resp = page_response(req, items, number, size, lambda r: self._render_related(res, r))
-        resp.render_ms = (time.perf_counter() - started) * 1000
-        return resp
-
-    def related_index(self, req, res):
-        items = self._filter_simple(req, list(self.state.related[res].values()),
-                                    {"filter[id]", "filter[name]", "filter[organization_id]"},
-                                    self.config["name_match"])
-        return self._related_page(req, res, items)
-
-    def related_show(self, req, res, raw_id):
-        rec = self.state.related[res].get(int(raw_id)) if raw_id.isdigit() else None
-        if rec is None:
-            raise not_found()
-        return json_response(200, b'{"data":' + self._render_related(res, rec) + b"}")
-
-    def nested_index(self, req, raw_org_id, res):
-        org = self._find_org(raw_org_id)
-        # KB: "filtering in nested relationship routes is not possible".
-        items = [r for r in self.state.related[res].values() if r["organization_id"] == org.id]
-        return self._related_page(req, res, items)
-
-    def nested_show(self, req, raw_org_id, res, raw_id):
-        org = self._find_org(raw_org_id)
-        rec = self.state.related[res].get(int(raw_id)) if raw_id.isdigit() else None
-        if rec is None or rec["organization_id"] != org.id:
-            raise not_found()
-        return json_response(200, b'{"data":' + self._render_related(res, rec) + b"}")
 
 
 # --------------------------------------------------------------------------
@@ -2011,6 +1972,10 @@ def validate_config(update):
             "write_answers_cut": lambda v: isinstance(v, bool),
             "attributes": lambda v: v in ("all", "documented"),
             "undocumented_write": lambda v: v in ("ignore", "reject"),
+            "password_access": lambda v: isinstance(v, bool),
+            "password_in_list": lambda v: v in ("absent", "present", "example"),
+            "nested_filters": lambda v: v in ("ignore", "apply"),
+            "trait_scalars": lambda v: v in ("typed", "strings"),
         }[key](value)
         if not ok:
             raise ValueError("invalid value for %s: %r" % (key, value))
@@ -2020,10 +1985,11 @@ def validate_config(update):
 
 class Simulator:
     def __init__(self, orgs=2500, seed=42, api_key=DEFAULT_API_KEY, verbose=False,
-                 base_config=None):
+                 base_config=None, restricted_key=DEFAULT_RESTRICTED_KEY):
         validate_config(base_config or {})
         self.base_config = dict(DEFAULT_CONFIG, **(base_config or {}))
         self.api_key = api_key
+        self.restricted_key = restricted_key
         self.verbose = verbose
         self.lock = threading.RLock()
         self.dataset = Dataset(orgs, seed)
@@ -2068,7 +2034,11 @@ class Simulator:
         key = headers.get("x-api-key")
         if key is None:
             return "missing"
-        return "valid" if key == self.api_key else "invalid"
+        return "valid" if key in (self.api_key, self.restricted_key) else "invalid"
+
+    def password_access(self, headers):
+        """Whether the request's key has Password Access."""
+        return headers.get("x-api-key") == self.api_key and self.config["password_access"]
 
     # -------------------------------------------------------- API pipeline
     def serve_api(self, req, conn_id):
@@ -2348,7 +2318,10 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 = pick a free port")
     parser.add_argument("--port-file", help="write the chosen port here (atomically)")
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY,
+                        help="valid key; its Password Access follows config password_access")
+    parser.add_argument("--restricted-api-key", default=DEFAULT_RESTRICTED_KEY,
+                        help="a second valid key, without Password Access")
     parser.add_argument("--orgs", type=int, default=2500, help="number of organizations")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--tls-cert")
@@ -2359,6 +2332,10 @@ def main(argv=None):
                         help="initial config 'attributes' (restored by /_sim/reset)")
     parser.add_argument("--undocumented-write", choices=("ignore", "reject"), default="ignore",
                         help="initial config 'undocumented_write' (restored by /_sim/reset)")
+    parser.add_argument("--password-in-list", choices=("absent", "present", "example"),
+                        default="absent", help="initial config 'password_in_list'")
+    parser.add_argument("--nested-filters", choices=("ignore", "apply"), default="ignore",
+                        help="initial config 'nested_filters'")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
@@ -2367,7 +2344,10 @@ def main(argv=None):
 
     sim = Simulator(args.orgs, args.seed, args.api_key, verbose=args.verbose and not args.quiet,
                     base_config={"attributes": args.attributes,
-                                 "undocumented_write": args.undocumented_write})
+                                 "undocumented_write": args.undocumented_write,
+                                 "password_in_list": args.password_in_list,
+                                 "nested_filters": args.nested_filters},
+                    restricted_key=args.restricted_api_key)
     server = make_server(sim, args.host, args.port, args.tls_cert, args.tls_key)
 
     def stop(signum, frame):

@@ -98,25 +98,50 @@ class Spec:
         with open(path, encoding="utf-8") as f:
             self.doc = json.load(f)
         self.resources = self.doc["resources"]
-        self.routes = []             # (regex, method, resource, action)
+        self.routes = []             # (regex, method, resource, action, params)
         for name, res in self.resources.items():
             for route in res["routes"]:
                 for p in route["paths"]:
                     if p.startswith("/:"):
                         continue     # attachments/related items: any parent
+                    params = tuple(seg[1:] for seg in p.strip("/").split("/")
+                                   if seg.startswith(":"))
                     self.routes.append((_route_regex(p), route["method"], name,
-                                        route["action"]))
+                                        route["action"], params))
         # Literal routes before ones with parameters ("/organizations" must
         # not be taken for "/:x"), longest first.
         self.routes.sort(key=lambda r: (-r[0].pattern.count("/"), r[0].pattern.count("(")))
 
     def route(self, method, path):
         """(resource, action) of a documented route, or None."""
+        found = self.match(method, path)
+        return found[:2] if found else None
+
+    def match(self, method, path):
+        """(resource, action, {route param: raw value}) of a documented
+        route, or None. "/organizations/5/relationships/contacts" gives
+        ("contacts", "index", {"organization_id": "5"})."""
         method = "GET" if method == "HEAD" else method
-        for regex, m, name, action in self.routes:
-            if m == method and regex.fullmatch(path):
-                return name, action
+        for regex, m, name, action, params in self.routes:
+            found = regex.fullmatch(path) if m == method else None
+            if found:
+                return name, action, dict(zip(params, found.groups()))
         return None
+
+    def required_writes(self, resource, action):
+        """Body attributes (snake_case) the documentation marks required."""
+        return [a for a, w in self.resources[resource].get("writable", {}).items()
+                if w.get(action) == "req"]
+
+    def write_validation(self, resource, attribute):
+        """The documented validation text of a body attribute ("number",
+        "bool (true/false/1/0)", "one of `A`, `B`", ...), or None."""
+        w = self.resources[resource].get("writable", {}).get(attribute)
+        return w.get("validation") if w else None
+
+    def nullable_write(self, resource, action, attribute):
+        w = self.resources[resource].get("writable", {}).get(attribute, {})
+        return w.get(action, "").endswith("+null")
 
     def filters(self, resource):
         return self.resources[resource].get("index", {}).get("filters", {})

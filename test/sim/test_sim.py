@@ -768,8 +768,10 @@ class LookupAndRelatedTests(SimTestCase):
             pcid = call("GET", "/organizations/%d" % oid).json["data"]["attributes"]["primary-contact-id"]
             self.assertEqual(pcid, first[0] if first else None)
         loc = call("GET", "/locations/1").json["data"]
-        self.assertEqual(set(loc["attributes"]), {"organization-id", "name", "primary", "city", "postal-code",
-                                                  "phone", "created-at", "updated-at"})
+        self.assertEqual(set(loc["attributes"]), {
+            "organization-id", "organization-name", "name", "primary", "city", "postal-code",
+            "phone", "address-1", "address-2", "country-id", "country-name", "region-id",
+            "region-name", "fax", "notes", "created-at", "updated-at"})
         oid = loc["attributes"]["organization-id"]
         self.assertEqual(call("GET", "/organizations/%d/relationships/locations/1" % oid).status, 200)
         self.assertEqual(call("GET", "/organizations/%d/relationships/locations/1" % (oid + 1)).status, 404)
