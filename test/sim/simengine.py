@@ -430,6 +430,8 @@ class Engine:
                                                  attrs.get("traits"), prefix, create=True)
             if res == "flexible_asset_fields":
                 self._field_rules(changes, prefix)
+            if res == "flexible_asset_types":
+                changes["fields"] = self._prepare_fields(changes.get("fields"), prefix)
             prepared.append((changes, attrs))
         stamp = m.fmt_ts(self.state.tick())
         out = []
@@ -456,15 +458,26 @@ class Engine:
         body = b"[" + b",".join(rendered) + b"]" if bulk else rendered[0]
         return m.json_response(201, b'{"data":' + body + b"}")
 
+    def _prepare_fields(self, fields, prefix):
+        """Validated changes of the fields sent with a new flexible asset
+        type (before anything is stored)."""
+        if not isinstance(fields, list):
+            raise self.m.unprocessable("must be an array", pointer=prefix + "/attributes/fields")
+        out = []
+        for i, field in enumerate(fields):
+            where = "%s/attributes/fields/%d" % (prefix, i)
+            attrs = self._attrs("flexible_asset_fields", field, where)
+            attrs["flexible-asset-type-id"] = 1        # the new type's id, set when stored
+            attrs.setdefault("order", i + 1)
+            changes = self._validate("flexible_asset_fields", "create", attrs, where)
+            self._field_rules(changes, where)
+            out.append(changes)
+        return out
+
     def _create_fields(self, type_id, fields, stamp):
         table = self._table("flexible_asset_fields")
-        for i, field in enumerate(fields if isinstance(fields, list) else []):
-            attrs = self._attrs("flexible_asset_fields", field, "/data/attributes/fields/%d" % i)
-            attrs["flexible-asset-type-id"] = type_id
-            attrs.setdefault("order", i + 1)
-            changes = self._validate("flexible_asset_fields", "create", attrs,
-                                     "/data/attributes/fields/%d" % i)
-            self._field_rules(changes, "/data/attributes/fields/%d" % i)
+        for changes in fields:
+            changes["flexible-asset-type-id"] = type_id
             rid = self.state.next_ids.get("flexible_asset_fields", max(table, default=0) + 1)
             self.state.next_ids["flexible_asset_fields"] = rid + 1
             rec = {"id": rid, "attrs": self._blank("flexible_asset_fields"), "hidden": {}}
