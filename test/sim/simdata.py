@@ -171,9 +171,12 @@ class Records:
             region = rng.choice([r for r in REGIONS if r[1] == country])[0]
             attrs = {"organization-id": old["organization_id"], "name": old["name"]}
             attrs.update(old["attrs"])
+            fax = "555%04d" % rng.randint(0, 9999)
+            digits = "".join(c for c in attrs["phone"] if c.isdigit())
             attrs.update({"address-1": "%d Main Street" % rng.randint(1, 999), "address-2": "",
-                          "country-id": country, "region-id": region,
-                          "fax": "555%04d" % rng.randint(0, 9999), "notes": None,
+                          "country-id": country, "region-id": region, "fax": fax,
+                          "formatted-phone": "(%s) %s-%s" % (digits[:3], digits[3:6], digits[6:]),
+                          "formatted-fax": "%s-%s" % (fax[:3], fax[3:]), "notes": None,
                           "created-at": self.fmt(old["created"]), "updated-at": self.fmt(old["updated"])})
             t["locations"][old["id"]] = record(old["id"], attrs, self._psa(rng, orgs, old))
         for old in related["contacts"].values():

@@ -77,6 +77,11 @@ UNIQUE_NAMES = frozenset(("configuration_types", "configuration_statuses", "cont
                           "manufacturers", "password_categories", "flexible_asset_types",
                           "groups"))
 
+# Includes the simulator answers on show (the other documented includes are
+# accepted and add nothing): (resource, include) -> the child's link to it.
+INCLUDES = {("flexible_asset_types", "flexible_asset_fields"): "flexible-asset-type-id",
+            ("configurations", "configuration_interfaces"): "configuration-id"}
+
 LOG_PAGE_LIMIT = 5            # "/logs is limited to 5 pages"
 TRAIT_KINDS_NO_TITLE = frozenset(("Checkbox", "Header", "Number", "Password", "Percent",
                                   "Tag", "Textbox", "Upload"))
@@ -167,7 +172,7 @@ class Engine:
     # ------------------------------------------------------------ render
     def render(self, req, res, rec, show=False):
         documented = self.spec.documented_attributes(res)
-        attrs = {}
+        attrs = {"id": rec["id"]} if "id" in documented else {}   # configuration interfaces
         for key, val in rec["attrs"].items():
             attrs[key] = val
             for id_attr, table, name_attr in DERIVED_NAMES:
@@ -230,16 +235,20 @@ class Engine:
             raise self.m.api_error(403, "Forbidden",
                                    "This API key does not have Password Access")
         body = b'{"data":' + self.render(req, res, rec, show=True)
-        if res == "flexible_asset_types" and "flexible_asset_fields" in \
-                [p.strip() for p in req.params.get("include", "").split(",")]:
-            fields = sorted((f for f in self._table("flexible_asset_fields").values()
-                             if f["attrs"]["flexible-asset-type-id"] == rec["id"]),
-                            key=lambda f: (f["attrs"]["order"], f["id"]))
-            body = body[:-1] + b',"relationships":' + self.m.dumps(
-                {"flexible-asset-fields": {"data": [
-                    {"id": str(f["id"]), "type": "flexible-asset-fields"} for f in fields]}}) + \
-                b'}' + b',"included":[' + b",".join(
-                    self.render(req, "flexible_asset_fields", f) for f in fields) + b"]"
+        wanted = [p.strip() for p in req.params.get("include", "").split(",")]
+        children = [(inc, link) for (parent, inc), link in INCLUDES.items()
+                    if parent == res and inc in wanted]
+        if children:
+            relationships, included = {}, []
+            for inc, link in children:
+                records = sorted((r for r in self._table(inc).values()
+                                  if self.value(r, link) == rec["id"]),
+                                 key=lambda r: (r["attrs"].get("order", 0), r["id"]))
+                relationships[type_name(inc)] = {"data": [
+                    {"id": str(r["id"]), "type": type_name(inc)} for r in records]}
+                included += [self.render(req, inc, r) for r in records]
+            body = body[:-1] + b',"relationships":' + self.m.dumps(relationships) + \
+                b'},"included":[' + b",".join(included) + b"]"
         return self.m.json_response(200, body + b"}")
 
     def _field(self, res, name):

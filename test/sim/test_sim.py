@@ -771,7 +771,8 @@ class LookupAndRelatedTests(SimTestCase):
         self.assertEqual(set(loc["attributes"]), {
             "organization-id", "organization-name", "name", "primary", "city", "postal-code",
             "phone", "address-1", "address-2", "country-id", "country-name", "region-id",
-            "region-name", "fax", "notes", "created-at", "updated-at"})
+            "region-name", "fax", "formatted-phone", "formatted-fax", "notes", "created-at",
+            "updated-at"})
         oid = loc["attributes"]["organization-id"]
         self.assertEqual(call("GET", "/organizations/%d/relationships/locations/1" % oid).status, 200)
         self.assertEqual(call("GET", "/organizations/%d/relationships/locations/1" % (oid + 1)).status, 404)
