@@ -84,12 +84,16 @@ _KIND_CHECKS = {
 }
 
 
-def _route_regex(path):
+def _route_regex(path, resource_types=()):
     """'/organizations/:organization_id/relationships/contacts/:id' -> regex
-    with one group per ':param'."""
+    with one group per ':param'. ':resource_type' (attachments, related
+    items) matches only the documented parent resources."""
     out = []
     for seg in path.strip("/").split("/"):
-        out.append("([^/]+)" if seg.startswith(":") else re.escape(seg))
+        if seg == ":resource_type":
+            out.append("(%s)" % "|".join(re.escape(t) for t in resource_types))
+        else:
+            out.append("([^/]+)" if seg.startswith(":") else re.escape(seg))
     return re.compile("/" + "/".join(out))
 
 
@@ -102,11 +106,10 @@ class Spec:
         for name, res in self.resources.items():
             for route in res["routes"]:
                 for p in route["paths"]:
-                    if p.startswith("/:"):
-                        continue     # attachments/related items: any parent
                     params = tuple(seg[1:] for seg in p.strip("/").split("/")
                                    if seg.startswith(":"))
-                    self.routes.append((_route_regex(p), route["method"], name,
+                    self.routes.append((_route_regex(p, res.get("resource_types", ())),
+                                        route["method"], name,
                                         route["action"], params))
         # Literal routes before ones with parameters ("/organizations" must
         # not be taken for "/:x"), longest first.

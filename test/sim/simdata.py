@@ -163,7 +163,8 @@ class Records:
     def _related(self, orgs, related, related_orgs):
         t = self.tables
         for res in ("configurations", "contacts", "locations", "passwords", "domains",
-                    "expirations", "documents", "configuration_interfaces", "exports"):
+                    "expirations", "documents", "configuration_interfaces", "exports",
+                    "attachments", "related_items"):
             t.setdefault(res, {})
         for old in related["locations"].values():
             rng = random.Random("loc-%d" % old["id"])

@@ -25,6 +25,7 @@ runs as __main__.
 import base64
 import binascii
 import json
+import mimetypes
 import re
 
 from simdata import TAG_RESOURCES, name_key
@@ -82,6 +83,13 @@ UNIQUE_NAMES = frozenset(("configuration_types", "configuration_statuses", "cont
 INCLUDES = {("flexible_asset_types", "flexible_asset_fields"): "flexible-asset-type-id",
             ("configurations", "configuration_interfaces"): "configuration-id"}
 
+# A related item's destination_type -> the table it names (the others are
+# not simulated and are taken on trust).
+DESTINATIONS = {"Configuration": "configurations", "Contact": "contacts", "Domain": "domains",
+                "Location": "locations", "Organization": "organizations",
+                "Password": "passwords", "Flexible Asset": "flexible_assets",
+                "User": "users", "Document": "documents"}
+
 LOG_PAGE_LIMIT = 5            # "/logs is limited to 5 pages"
 TRAIT_KINDS_NO_TITLE = frozenset(("Checkbox", "Header", "Number", "Password", "Percent",
                                   "Tag", "Textbox", "Upload"))
@@ -132,7 +140,14 @@ class Engine:
 
     def _parent(self, params):
         """(route param, id) of a nested route's parent, after checking it
-        exists (an unknown parent is a 404)."""
+        exists (an unknown parent is a 404). Attachments and related items
+        hang off any record: their parent is ("parent", "configurations/5")."""
+        if "resource_type" in params:
+            table, raw = params["resource_type"], params["resource_id"]
+            if table not in self.state.tables:       # checklists, tickets...: not simulated
+                raise self.m.not_found()
+            rec = self._find(table, raw, None)
+            return "parent", "%s/%d" % (table, rec["id"])
         for param, table in PARENTS.items():
             if param in params:
                 raw = params[param]
@@ -236,13 +251,16 @@ class Engine:
                                    "This API key does not have Password Access")
         body = b'{"data":' + self.render(req, res, rec, show=True)
         wanted = [p.strip() for p in req.params.get("include", "").split(",")]
-        children = [(inc, link) for (parent, inc), link in INCLUDES.items()
+        children = [(inc, link, rec["id"]) for (parent, inc), link in INCLUDES.items()
                     if parent == res and inc in wanted]
+        children += [(inc, "parent", "%s/%d" % (res, rec["id"]))
+                     for inc in ("attachments", "related_items")
+                     if inc in wanted and res in self.spec.resources[inc]["resource_types"]]
         if children:
             relationships, included = {}, []
-            for inc, link in children:
+            for inc, link, key in children:
                 records = sorted((r for r in self._table(inc).values()
-                                  if self.value(r, link) == rec["id"]),
+                                  if self.value(r, link) == key),
                                  key=lambda r: (r["attrs"].get("order", 0), r["id"]))
                 relationships[type_name(inc)] = {"data": [
                     {"id": str(r["id"]), "type": type_name(inc)} for r in records]}
@@ -337,6 +355,8 @@ class Engine:
         m = self.m
         pointer = lambda a: "%s/attributes/%s" % (prefix, a)
         for need in self.spec.required_writes(res, action):
+            if need == "id" and action == "create":
+                continue        # related items mark it required: it is the URL's id
             value = attrs.get(dash(need))
             if dash(need) not in attrs or value is None or (isinstance(value, str)
                                                            and not value.strip()):
@@ -366,15 +386,25 @@ class Engine:
                     raise m.unprocessable("is not a boolean", pointer=pointer(attr))
                 value = value in (True, "true", "1", 1)
             elif rule == "string":
-                if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                if attr == "via-copilot" and isinstance(value, bool):
+                    value = json.dumps(value)   # typed String, but the example sends true
+                elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
                     raise m.unprocessable("is invalid", pointer=pointer(attr))
                 value = str(value)
+            elif rule == "one of `Hash`, `File`":       # an attachment, sent as JSON
+                value = self._upload(value, pointer(attr))
             elif rule.startswith("one of"):
                 allowed = _ENUM_RE.findall(rule)
                 if value not in allowed and not (attr == "tag-type" and isinstance(value, str)
                                                  and value.startswith("FlexibleAssetType: ")):
                     raise m.unprocessable("is not included in the list", pointer=pointer(attr))
             out[attr] = value
+        if res == "related_items" and "destination-type" in out:
+            table = DESTINATIONS.get(out["destination-type"])
+            dest = out.get("destination-id")
+            if table and not (dest and dest.isdigit() and self._related_name(
+                    table, int(dest)) is not None):
+                raise m.unprocessable("must exist", pointer=pointer("destination-id"))
         if res in UNIQUE_NAMES and "name" in out:
             for other in self._table(res).values():
                 if (rec is None or other["id"] != rec["id"]) and \
@@ -419,7 +449,10 @@ class Engine:
         not carry (secrets, write-only attributes) is kept hidden."""
         documented = self.spec.documented_attributes(res)
         for attr, value in changes.items():
-            if attr not in SECRET.get(res, ()) and (attr in rec["attrs"] or attr in documented):
+            # (a resource whose answers the documentation never shows, such as
+            # related items, answers with what was written)
+            if attr not in SECRET.get(res, ()) and (attr in rec["attrs"] or attr in documented
+                                                    or not documented):
                 rec["attrs"][attr] = value
             else:
                 rec["hidden"][attr] = value
@@ -453,6 +486,8 @@ class Engine:
                 rec["hidden"][parent[0]] = parent[1]
             if res == "flexible_asset_fields":
                 changes["name-key"] = name_key(changes["name"])
+            if res == "attachments":
+                changes.update(self._attachment_attrs(changes.pop("attachment"), rid))
             if res == "exports":
                 changes.setdefault("include-logs", False)
                 rec["attrs"]["export-all"] = "organization-id" not in changes
@@ -466,6 +501,18 @@ class Engine:
         rendered = [self.render(req, res, r, show="write") for r in out]
         body = b"[" + b",".join(rendered) + b"]" if bulk else rendered[0]
         return m.json_response(201, b'{"data":' + body + b"}")
+
+    @staticmethod
+    def _attachment_attrs(upload, rid):
+        """What IT Glue answers about a stored file (the included-attachment
+        attributes of the documentation)."""
+        name = upload["file_name"]
+        ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return {"name": name, "attachment-file-name": name, "attachment-content-type": ctype,
+                "attachment-file-size": len(base64.b64decode(upload["content"])),
+                "ext": name.rsplit(".", 1)[-1] if "." in name else "",
+                "viewable": ctype.startswith("image/") or ctype == "application/pdf",
+                "download-url": "https://happyfrog.itglue.example/attachments/%d/%s" % (rid, name)}
 
     def _prepare_fields(self, fields, prefix):
         """Validated changes of the fields sent with a new flexible asset
@@ -680,17 +727,22 @@ class Engine:
                 raise bad("is not included in the list")
             return value
         if kind == "Upload":
-            if not isinstance(value, dict) or not isinstance(value.get("file_name"), str) \
-                    or not isinstance(value.get("content"), str):
-                raise bad("an upload is {content: base64, file_name}")
-            try:
-                base64.b64decode(value["content"], validate=True)
-            except (binascii.Error, ValueError):
-                raise bad("content is not base64")
-            return {"file_name": value["file_name"], "content": value["content"]}
+            return self._upload(value, ptr)
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise bad("is invalid")
         return str(value)
+
+    def _upload(self, value, ptr):
+        """A file in the documented JSON form {content: base64, file_name}."""
+        m = self.m
+        if not isinstance(value, dict) or not isinstance(value.get("file_name"), str) \
+                or not isinstance(value.get("content"), str):
+            raise m.unprocessable("an upload is {content: base64, file_name}", pointer=ptr)
+        try:
+            base64.b64decode(value["content"], validate=True)
+        except (binascii.Error, ValueError):
+            raise m.unprocessable("content is not base64", pointer=ptr)
+        return {"file_name": value["file_name"], "content": value["content"]}
 
     def _render_traits(self, req, rec):
         """The documented response form: scalars as stored, Tag traits as

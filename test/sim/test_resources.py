@@ -750,6 +750,65 @@ class FlexibleAssetTests(ResourceTestCase):
 
 
 # ---------------------------------------------------------------------------
+class AttachmentAndRelatedItemTests(ResourceTestCase):
+    def test_attachments_on_any_documented_parent(self):
+        status, doc = call("POST", "/configurations/1/relationships/attachments", body(
+            "attachments", attachment={"content": "aGVsbG8gd29ybGQ=", "file_name": "notes.txt"}))
+        self.assertEqual((status, doc), (201, {"data": {
+            "id": "1", "type": "attachments", "attributes": {
+                "attachment-content-type": "text/plain", "attachment-file-name": "notes.txt",
+                "attachment-file-size": 11, "download-url":
+                    "https://happyfrog.itglue.example/attachments/1/notes.txt",
+                "ext": "txt", "name": "notes.txt", "viewable": False,
+                "created-at": "2026-01-01T00:00:00.000Z",
+                "updated-at": "2026-01-01T00:00:00.000Z"}}}))
+        shown = get("/configurations/1?include=attachments")
+        self.assertEqual(shown["data"]["relationships"],
+                         {"attachments": {"data": [{"id": "1", "type": "attachments"}]}})
+        self.assertEqual(shown["included"], [doc["data"]])
+        other = get("/configurations/2?include=attachments")
+        self.assertEqual((other["data"]["relationships"], other["included"]),
+                         ({"attachments": {"data": []}}, []))
+        status, doc = call("PATCH", "/configurations/1/relationships/attachments/1",
+                           body("attachments", id=1, name="Read me"))
+        self.assertEqual((status, doc["data"]["attributes"]["name"]), (200, "Read me"))
+        self.assertEqual(call("PATCH", "/configurations/2/relationships/attachments/1",
+                              body("attachments", id=1, name="x"))[0], 404)
+        self.assertEqual(call("PATCH", "/configurations/1/relationships/attachments/1",
+                              body("attachments", id=1)),
+                         (422, error(422, "can't be blank", "/data/attributes/name")))
+        self.assertEqual(call("POST", "/configurations/1/relationships/attachments", body(
+            "attachments", attachment={"content": "not base64!", "file_name": "a"})),
+            (422, error(422, "content is not base64", "/data/attributes/attachment")))
+        self.assertEqual(call("POST", "/tickets/1/relationships/attachments", body(
+            "attachments", attachment={"content": "", "file_name": "a"}))[0], 404)
+        self.assertEqual(call("POST", "/widgets/1/relationships/attachments", body(
+            "attachments", attachment={"content": "", "file_name": "a"}))[0], 404)
+        status, doc = call("DELETE", "/configurations/1/relationships/attachments",
+                           bulk("attachments", {"id": 1}))
+        self.assertEqual((status, [d["id"] for d in doc["data"]]), (200, ["1"]))
+        self.assertEqual(get("/configurations/1?include=attachments")["included"], [])
+
+    def test_related_items(self):
+        status, doc = call("POST", "/passwords/2/relationships/related_items", body(
+            "related_items", destination_type="Configuration", destination_id="1",
+            notes="runs on", via_copilot=True))
+        self.assertEqual(status, 201, doc)
+        self.assertEqual(doc["data"]["attributes"]["destination-id"], "1")
+        self.assertEqual(get("/passwords/2?include=related_items&show_password=false")[
+            "included"], [doc["data"]])
+        self.assertEqual(call("POST", "/passwords/2/relationships/related_items", body(
+            "related_items", destination_type="Configuration", destination_id="999999")),
+            (422, error(422, "must exist", "/data/attributes/destination-id")))
+        self.assertEqual(call("POST", "/passwords/2/relationships/related_items", body(
+            "related_items", destination_type="Spaceship", destination_id="1")),
+            (422, error(422, "is not included in the list", "/data/attributes/destination-type")))
+        status, doc = call("PATCH", "/passwords/2/relationships/related_items/1",
+                           body("related_items", id=1, notes="changed"))
+        self.assertEqual((status, doc["data"]["attributes"]["notes"]), (200, "changed"))
+
+
+# ---------------------------------------------------------------------------
 import itglue_spec  # noqa: E402
 
 SPEC = itglue_spec.Spec()
