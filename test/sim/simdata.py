@@ -223,6 +223,9 @@ class Records:
                     "mac-address": attrs["mac-address"], "notes": None, "primary": True,
                     "created-at": attrs["created-at"], "updated-at": attrs["updated-at"]},
                     {"configuration-id": old["id"]})
+        configs_of = {}
+        for cfg in t["configurations"].values():
+            configs_of.setdefault(cfg["attrs"]["organization-id"], []).append(cfg)
         for oid in range(1, min(related_orgs, len(orgs)) + 1):
             org = orgs[oid]
             rng = random.Random("more-%d-%d" % (self.seed if oid > 40 else 0, oid))
@@ -258,6 +261,15 @@ class Records:
                     "resource-type": "Domain", "resource-type-name": "Domain",
                     "description": "Domain registration", "expiration-date": expires,
                     "created-at": created, "updated-at": updated})
+            for cfg in configs_of.get(oid, ()):
+                eid = len(t["expirations"]) + 1
+                t["expirations"][eid] = record(eid, {
+                    "organization-id": oid, "resource-id": cfg["id"],
+                    "resource-name": cfg["attrs"]["name"], "resource-type": "Configuration",
+                    "resource-type-name": "Configuration", "description": "Warranty",
+                    "expiration-date": cfg["attrs"]["warranty-expires-at"] + "T00:00:00.000Z",
+                    "created-at": cfg["attrs"]["created-at"],
+                    "updated-at": cfg["attrs"]["updated-at"]})
             if rng.random() < 0.5:
                 doc_id = len(t["documents"]) + 1
                 created, updated = _stamp(rng)
@@ -266,14 +278,6 @@ class Records:
                     "archived": False, "public": False, "restricted": False,
                     "created-at": created, "updated-at": updated},
                     {"document-folder-id": None})
-        for cfg in t["configurations"].values():
-            eid = len(t["expirations"]) + 1
-            t["expirations"][eid] = record(eid, {
-                "organization-id": cfg["attrs"]["organization-id"], "resource-id": cfg["id"],
-                "resource-name": cfg["attrs"]["name"], "resource-type": "Configuration",
-                "resource-type-name": "Configuration", "description": "Warranty",
-                "expiration-date": cfg["attrs"]["warranty-expires-at"] + "T00:00:00.000Z",
-                "created-at": cfg["attrs"]["created-at"], "updated-at": cfg["attrs"]["updated-at"]})
         t["exports"][1] = record(1, {
             "organization-id": 2, "include-logs": False, "export-all": False,
             "encrypted-status": False, "download-url": "https://exports.example.com/1.zip",

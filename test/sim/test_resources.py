@@ -868,6 +868,19 @@ class DocumentedAttributesTests(ResourceTestCase):
         self.assertGreaterEqual(checked, 60)
 
 
+class SeedTests(unittest.TestCase):
+    def test_fixture_orgs_records_do_not_depend_on_seed_or_size(self):
+        def fixture_records(sim):
+            return {res: {rid: rec for rid, rec in table.items()
+                          if rec["attrs"].get("organization-id") in range(1, 41)}
+                    for res, table in sim.state.tables.items()
+                    if res not in ("logs", "user_metrics")}      # seeded activity
+        a = fixture_records(itglue_sim.Simulator(orgs=2500, seed=42))
+        b = fixture_records(itglue_sim.Simulator(orgs=300, seed=7))
+        self.assertEqual(a, b)
+        self.assertGreater(sum(len(t) for t in a.values()), 300)
+
+
 class DocumentedModeTests(ResourceTestCase):
     def test_only_documented_attributes(self):
         self.config(attributes="documented")
