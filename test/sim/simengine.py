@@ -97,6 +97,12 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _ENUM_RE = re.compile(r"`([^`]+)`")
 
 
+def _is_int(value):
+    """An integer, or a string of one (Rails casts "5" for a number column)."""
+    return not isinstance(value, bool) and (isinstance(value, int) or (
+        isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value) is not None))
+
+
 def dash(key):
     return key.replace("_", "-")
 
@@ -373,8 +379,7 @@ class Engine:
                 out[attr] = None
                 continue
             if rule == "number":
-                if isinstance(value, bool) or not (isinstance(value, int) or (
-                        isinstance(value, str) and m._INT_RE.match(value))):
+                if not _is_int(value):
                     raise m.unprocessable("is not a number", pointer=pointer(attr))
                 value = int(value)
                 target = ID_TARGETS.get(attr)
@@ -606,8 +611,7 @@ class Engine:
             rid = attrs.get("id")
             if rid is None:
                 raise m.unprocessable("can't be blank", pointer=prefix + "/attributes/id")
-            if isinstance(rid, bool) or not (isinstance(rid, int) or (
-                    isinstance(rid, str) and m._INT_RE.match(rid))):
+            if not _is_int(rid):
                 raise m.unprocessable("is not a number", pointer=prefix + "/attributes/id")
             rec = self._table(res).get(int(rid))
             if rec is None:
@@ -697,8 +701,7 @@ class Engine:
             table = TAG_RESOURCES.get(field["attrs"]["tag-type"])
             out = []
             for v in ids:
-                if isinstance(v, bool) or not (isinstance(v, int) or (
-                        isinstance(v, str) and m._INT_RE.match(v))):
+                if not _is_int(v):
                     raise bad("tag values are record ids")
                 if table and self._related_name(table, int(v)) is None and \
                         int(v) not in self.state.tables.get(table, {}):
