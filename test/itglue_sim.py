@@ -79,7 +79,7 @@ TEXT_CT = "text/plain; charset=utf-8"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 LIST_QUICK_NOTES_LIMIT = 250          # index responses cut quick-notes here
-RELATED_ORG_LIMIT = 200               # related records exist for orgs 1..200
+RELATED_ORG_LIMIT = 200               # default: related records exist for orgs 1..200
 RESULT_CACHE_SIZE = 64                # filtered/sorted org lists kept
 
 PSA_TYPES = ("manage", "autotask", "tigerpaw", "kaseya-bms", "pulseway-psa", "vorex")
@@ -636,14 +636,14 @@ def _gen_configurations(rng, org, next_id):
     return out
 
 
-def _gen_related(orgs, seed):
+def _gen_related(orgs, seed, related_orgs):
     """Up to 3 of each related resource for orgs 1..200; sets the orgs'
     primary-contact-id / primary-location-id. Fixture orgs use a seed-free
     generator so their primary-*-id values never change."""
     related = {name: {} for name in RELATED_TYPES}
     generators = (("locations", _gen_locations), ("contacts", _gen_contacts),
                   ("configurations", _gen_configurations))
-    for oid in range(1, min(RELATED_ORG_LIMIT, len(orgs)) + 1):
+    for oid in range(1, min(related_orgs, len(orgs)) + 1):
         if oid == NULL_FIELDS_ID:
             continue
         org = orgs[oid]
@@ -678,14 +678,14 @@ class Dataset:
     """The pristine data generated from (orgs, seed). Never mutated after
     construction; State copies the containers, sharing the records."""
 
-    def __init__(self, n_orgs, seed):
+    def __init__(self, n_orgs, seed, related_orgs=RELATED_ORG_LIMIT):
         self.n_orgs, self.seed = n_orgs, seed
         self.types = _lookup_table(ORG_TYPES, ms_of(2015, 1, 5, 9), {CUSTOMER, VENDOR})
         self.statuses = _lookup_table(ORG_STATUSES, ms_of(2015, 1, 5, 10), {ACTIVE})
         self.orgs = self._build_orgs(n_orgs, seed)
-        self.related = _gen_related(self.orgs, seed)
+        self.related = _gen_related(self.orgs, seed, related_orgs)
         self.records = simdata.Records(self.orgs, self.related, CONFIG_TYPES, CONFIG_STATUSES,
-                                       seed, RELATED_ORG_LIMIT, fmt_ts)
+                                       seed, related_orgs, fmt_ts)
         self.name_index = {}
         for org in self.orgs.values():
             key = norm_name(org.name)
@@ -1985,14 +1985,15 @@ def validate_config(update):
 
 class Simulator:
     def __init__(self, orgs=2500, seed=42, api_key=DEFAULT_API_KEY, verbose=False,
-                 base_config=None, restricted_key=DEFAULT_RESTRICTED_KEY):
+                 base_config=None, restricted_key=DEFAULT_RESTRICTED_KEY,
+                 related_orgs=RELATED_ORG_LIMIT):
         validate_config(base_config or {})
         self.base_config = dict(DEFAULT_CONFIG, **(base_config or {}))
         self.api_key = api_key
         self.restricted_key = restricted_key
         self.verbose = verbose
         self.lock = threading.RLock()
-        self.dataset = Dataset(orgs, seed)
+        self.dataset = Dataset(orgs, seed, related_orgs)
         self.log = RequestLog()
         self.faults = Faults()
         self.stats = Stats()
@@ -2324,6 +2325,8 @@ def main(argv=None):
                         help="a second valid key, without Password Access")
     parser.add_argument("--orgs", type=int, default=2500, help="number of organizations")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--related-orgs", type=int, default=RELATED_ORG_LIMIT,
+                        help="organizations 1..N have configurations, contacts, passwords...")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--quiet", action="store_true", help="no request logging (default)")
@@ -2341,13 +2344,15 @@ def main(argv=None):
         parser.error("--tls-cert and --tls-key go together")
     if args.orgs < 0:
         parser.error("--orgs must be >= 0")
+    if args.related_orgs < 0:
+        parser.error("--related-orgs must be >= 0")
 
     sim = Simulator(args.orgs, args.seed, args.api_key, verbose=args.verbose and not args.quiet,
                     base_config={"attributes": args.attributes,
                                  "undocumented_write": args.undocumented_write,
                                  "password_in_list": args.password_in_list,
                                  "nested_filters": args.nested_filters},
-                    restricted_key=args.restricted_api_key)
+                    restricted_key=args.restricted_api_key, related_orgs=args.related_orgs)
     server = make_server(sim, args.host, args.port, args.tls_cert, args.tls_key)
 
     def stop(signum, frame):

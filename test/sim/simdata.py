@@ -74,7 +74,7 @@ TAG_RESOURCES = {"Configurations": "configurations", "Contacts": "contacts",
                  "Domains": "domains", "Locations": "locations", "Passwords": "passwords",
                  "Organizations": "organizations"}
 
-BASE_TS = "2015-01-05T09:00:00.000Z"
+FLEXIBLE_ASSET_ORGS = 60          # orgs 1..60 (with a domain) have flexible assets
 WORDS = ("alpha", "bravo", "cedar", "delta", "ember", "fjord", "garnet", "harbor")
 
 
@@ -156,7 +156,7 @@ class Records:
                 "created-at": ts(2016, 1, rid), "updated-at": ts(2025, 12, rid)},
                 {"salesforce-id": 9000 + rid})
         self._related(orgs, related, related_orgs)
-        self._flexible(orgs)
+        self._flexible(orgs, related_orgs)
         self._activity()
 
     # ------------------------------------------------- organization records
@@ -293,7 +293,7 @@ class Records:
         return {}
 
     # ------------------------------------------------------ flexible assets
-    def _flexible(self, orgs):
+    def _flexible(self, orgs, related_orgs):
         t = self.tables
         t["flexible_asset_types"] = {}
         for rid, name, desc, icon, enabled in FLEXIBLE_ASSET_TYPES:
@@ -312,7 +312,7 @@ class Records:
             attrs.update(extra)
             t["flexible_asset_fields"][rid] = record(rid, attrs)
         t["flexible_assets"] = {}
-        for oid in range(1, min(60, len(orgs)) + 1):
+        for oid in range(1, min(FLEXIBLE_ASSET_ORGS, related_orgs, len(orgs)) + 1):
             rng = random.Random("fa-%d-%d" % (self.seed if oid > 40 else 0, oid))
             domains = [d["id"] for d in t["domains"].values()
                        if d["attrs"]["organization-id"] == oid]

@@ -880,6 +880,13 @@ class SeedTests(unittest.TestCase):
         self.assertEqual(a, b)
         self.assertGreater(sum(len(t) for t in a.values()), 300)
 
+    def test_related_orgs_sets_how_many_organizations_have_records(self):
+        tables = itglue_sim.Simulator(orgs=300, seed=7, related_orgs=10).state.tables
+        for res in ("configurations", "contacts", "locations", "passwords", "domains",
+                    "expirations", "flexible_assets"):
+            orgs = {r["attrs"]["organization-id"] for r in tables[res].values()}
+            self.assertTrue(orgs and max(orgs) <= 10, res)
+
 
 class DocumentedModeTests(ResourceTestCase):
     def test_only_documented_attributes(self):
