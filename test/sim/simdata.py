@@ -134,9 +134,12 @@ class Records:
             t["operating_systems"][rid] = record(rid, {
                 "name": name, "platform-id": pid, "created-at": ts(2015, 3, 1, 0, rid),
                 "updated-at": ts(2015, 3, 2, 0, rid)})
-        t["countries"] = {rid: record(rid, {"name": name, "iso": iso})
+        # Countries and regions sort by timestamps that answers do not show.
+        t["countries"] = {rid: record(rid, {"name": name, "iso": iso}, {
+            "created-at": ts(2015, 1, 1, 0, 4 - rid), "updated-at": ts(2015, 1, 2, 0, rid)})
                           for rid, name, iso in COUNTRIES}
-        t["regions"] = {rid: record(rid, {"name": name, "iso": iso, "country-id": cid})
+        t["regions"] = {rid: record(rid, {"name": name, "iso": iso, "country-id": cid}, {
+            "created-at": ts(2015, 1, 1, 1, 7 - rid), "updated-at": ts(2015, 1, 2, 1, rid)})
                         for rid, cid, name, iso in REGIONS}
         t["groups"] = {}
         for rid, name, desc in GROUPS:
@@ -198,6 +201,8 @@ class Records:
             attrs.update((k, v) for k, v in old["attrs"].items()
                          if k not in ("configuration-type-name", "configuration-status-name"))
             model = rng.choice(MODELS)
+            contacts = [c for c in t["contacts"].values()
+                        if c["attrs"]["organization-id"] == old["organization_id"]]
             attrs.update({"configuration-type-kind": CONFIGURATION_TYPE_KINDS.get(
                               attrs["configuration-type-id"]),
                           "asset-tag": "AT-%05d" % old["id"], "mac-address": ":".join(
@@ -205,7 +210,8 @@ class Records:
                           "manufacturer-id": model[1], "model-id": model[0],
                           "operating-system-id": rng.choice(OPERATING_SYSTEMS)[0],
                           "operating-system-notes": None, "location-id": None,
-                          "contact-id": None, "installed-at": None, "installed-by": None,
+                          "contact-id": contacts[0]["id"] if contacts and rng.random() < 0.5
+                          else None, "installed-at": None, "installed-by": None,
                           "purchased-at": "20%02d-%02d-01" % (rng.randint(16, 24), rng.randint(1, 12)),
                           "purchased-by": None, "position": None, "notes": None,
                           "warranty-expires-at": "20%02d-%02d-15" % (rng.randint(25, 29),
@@ -234,6 +240,8 @@ class Records:
                 pid = len(t["passwords"]) + 1
                 created, updated = _stamp(rng)
                 cat = rng.choice(PASSWORD_CATEGORIES + ((None, None),))[0]
+                # the first password of an org with configurations is embedded in one
+                host = configs_of.get(oid, [None])[0] if i == 0 else None
                 t["passwords"][pid] = record(pid, {
                     "organization-id": oid, "name": "%s %s" % (
                         rng.choice(("Domain Admin", "Firewall", "Office 365", "Wi-Fi")), i + 1),
@@ -241,8 +249,10 @@ class Records:
                     "notes": None, "password-category-id": cat, "autofill-selectors": None,
                     "restricted": False, "my-glue": False, "archived": i == 1 and pid % 3 == 0,
                     "is-live": True, "password-updated-at": updated, "updated-by": None,
-                    "resource-id": None, "resource-type": None, "cached-resource-type-name": None,
-                    "cached-resource-name": None, "created-at": created, "updated-at": updated},
+                    "resource-id": host and host["id"], "resource-type": host and "Configuration",
+                    "cached-resource-type-name": host and "Configuration",
+                    "cached-resource-name": host and host["attrs"]["name"],
+                    "created-at": created, "updated-at": updated},
                     {"password": "pw-%d-%s" % (pid, rng.choice(WORDS))})
             for i in range(rng.randint(0, 2)):
                 did = len(t["domains"]) + 1

@@ -283,6 +283,9 @@ class Engine:
                                                   r["attrs"]["last-name"]) if p)
         if res == "flexible_assets" and attr == "name":
             return self._asset_name
+        if res == "contacts" and attr == "primary-email":
+            return lambda r: next((e["value"] for e in r["attrs"]["contact-emails"] or ()
+                                   if e.get("primary")), None)
         return lambda r: self.value(r, attr)
 
     def _sort_fields(self, res):

@@ -175,6 +175,8 @@ class LookupTests(ResourceTestCase):
 
     def test_sorts_documented_and_refused(self):
         self.assertEqual(ids("/manufacturers?sort=-name"), [3, 2, 1, 4])
+        self.assertEqual(ids("/countries?sort=created_at"), [3, 2, 1])   # hidden timestamps
+        self.assertEqual(ids("/regions?sort=-updated_at"), [6, 5, 4, 3, 2, 1])
         self.assertEqual(ids("/users?sort=-reputation"), [5, 4, 3, 2, 1])
         self.assertEqual(ids("/users?sort=name"), [1, 4, 3, 5, 2])
         self.assertEqual(call("GET", "/password_categories?sort=id"), (422, error(
@@ -346,6 +348,12 @@ class OrganizationRecordTests(ResourceTestCase):
         self.assertEqual(ids("/expirations?filter[resource_id]=1&filter[resource_type_name]=Domain"),
                          [1])
         self.assertEqual(call("GET", "/expirations?filter[range][expiration_date]=soon")[0], 422)
+        self.assertEqual(ids("/contacts?filter[primary_email]="
+                             "michael.taylor@kubreynoldsandgibson.example.com"), [1])
+        self.assertEqual(ids("/configurations?filter[contact_id]=3"), [5, 6])
+        self.assertEqual(ids("/passwords?filter[cached_resource_name]=KRAG-PRN01"), [2])
+        self.assertEqual(attrs("/passwords/2?show_password=false")["resource-type"],
+                         "Configuration")
         self.assertEqual(call("GET", "/configurations?filter[archived]=maybe")[0], 422)
 
     def test_psa_and_rmm_filters(self):
