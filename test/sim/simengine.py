@@ -27,6 +27,7 @@ import binascii
 import json
 import mimetypes
 import re
+import time
 
 from simdata import TAG_RESOURCES, name_key
 
@@ -118,6 +119,8 @@ class Engine:
 
     # ------------------------------------------------------------- entry
     def handle(self, api, req, res, action, params):
+        # Runs under the simulator lock: the state of this request may live
+        # on the engine until it returns.
         self.api, self.state, self.config = api, api.state, api.config
         m = self.m
         parent = self._parent(params)
@@ -224,17 +227,22 @@ class Engine:
         attrs.pop("password", None)
         if show:
             # show_password defaults to true on show and to false on writes
-            default = "false" if show == "write" else "true"
-            wanted = req.params.get("show_password", default).strip().lower() not in ("false", "0")
+            wanted = self._show_password(req, default=show != "write")
         else:
             mode = self.config["password_in_list"]
             wanted = mode == "present" or (mode == "example" and rec["id"] % 4 == 1)
         if wanted and req.password_access:
             attrs["password"] = rec["hidden"].get("password")
 
+    @staticmethod
+    def _show_password(req, default):
+        raw = req.params.get("show_password")
+        return default if raw is None else raw.strip().lower() not in ("false", "0")
+
     # ------------------------------------------------------------- index
     def index(self, req, res, parent):
         m = self.m
+        started = time.perf_counter()
         items = list(self._table(res).values())
         if parent:
             items = [r for r in items if self.value(r, parent[0]) == parent[1]]
@@ -246,13 +254,14 @@ class Engine:
         if res == "logs" and number > LOG_PAGE_LIMIT:
             raise m.unprocessable("page[number] must be at most %d for logs" % LOG_PAGE_LIMIT,
                                   parameter="page[number]")
-        return m.page_response(req, items, number, size,
-                               lambda r: self.render(req, res, r))
+        resp = m.page_response(req, items, number, size, lambda r: self.render(req, res, r))
+        resp.render_ms = (time.perf_counter() - started) * 1000      # for /_sim/stats
+        return resp
 
     def show(self, req, res, parent, raw_id):
         rec = self._find(res, raw_id, parent)
         if res == "passwords" and not req.password_access and \
-                req.params.get("show_password", "true").strip().lower() not in ("false", "0"):
+                self._show_password(req, default=True):
             raise self.m.api_error(403, "Forbidden",
                                    "This API key does not have Password Access")
         body = b'{"data":' + self.render(req, res, rec, show=True)
@@ -442,14 +451,16 @@ class Engine:
 
     def _blank(self, res):
         """A new record's attributes: every documented response attribute,
-        null (false for the documented booleans), before the written ones."""
+        null (false for the documented booleans, [] for arrays), before the
+        written ones. What render() derives is left out."""
         attrs = {}
         derived = {n for _, _, n in DERIVED_NAMES} | set(COUNTS) | {
-            "resource-url", "organization-short-name", "traits", "password"}
+            "id", "resource-url", "organization-short-name", "traits", "password",
+            "created-at", "updated-at"}
         for key, kind in self.spec.resources[res].get("response_attributes", {}).items():
-            if key in derived or key in ("created-at", "updated-at"):
-                continue
-            attrs[key] = False if kind.startswith("boolean") else None
+            if key not in derived:
+                attrs[key] = (False if kind.startswith("boolean") else
+                              [] if kind.startswith("array") else None)
         return attrs
 
     def _store(self, res, rec, changes):

@@ -323,6 +323,10 @@ class OrganizationRecordTests(ResourceTestCase):
                            body("configuration_interfaces", name="mgmt", ip_address="10.9.9.9"))
         self.assertEqual(status, 201)
         new = int(doc["data"]["id"])
+        self.assertEqual(doc["data"]["attributes"], {
+            "id": new, "ip-address": "10.9.9.9", "mac-address": None, "name": "mgmt",
+            "notes": None, "primary": False, "created-at": "2026-01-01T00:00:00.000Z",
+            "updated-at": "2026-01-01T00:00:00.000Z"})
         self.assertEqual(ids("/configurations/1/relationships/configuration_interfaces"), [new])
         self.assertEqual(ids("/configurations/1/relationships/configuration_interfaces"
                              "?filter[ip_address]=10.9.9.9"), [new])
@@ -391,6 +395,8 @@ class OrganizationRecordTests(ResourceTestCase):
         self.assertEqual(doc["data"]["attributes"]["organization-name"], "Smith [Holdings] Ltd")
         self.assertEqual(doc["data"]["attributes"]["contact-type-name"], "Billing")
         self.assertEqual(doc["data"]["attributes"]["created-at"], "2026-01-01T00:00:00.000Z")
+        self.assertEqual((doc["data"]["attributes"]["contact-emails"],
+                          doc["data"]["attributes"]["contact-phones"]), ([], []))
         status, doc = call("POST", "/organizations/5/relationships/locations",
                            {"data": [{"type": "locations", "attributes": {"name": "A"}},
                                      {"type": "locations", "attributes": {"name": "B"}}]})
