@@ -20,7 +20,7 @@ import base64
 import random
 
 PSA_TYPES = ("manage", "autotask", "tigerpaw", "kaseya-bms", "pulseway-psa", "vorex")
-RMM_TYPES = ("automate", "ninja-rmm", "kaseya-vsa", "datto-rmm")  # subset of the documented list
+RMM_TYPES = ("automate", "ninja-rmm", "kaseya-vsa", "syncro")      # some of the documented ones
 
 # Shared lookups: (id, name[, extra attributes]).
 CONFIGURATION_TYPE_KINDS = {1: "server", 2: "workstation", 3: "network", 4: "printer"}

@@ -133,6 +133,8 @@ class Engine:
             rec = self._find(res, raw_id, parent)
             self.state.tick()
             del self._table(res)[rec["id"]]
+            if res == "flexible_asset_fields":
+                self._drop_trait(rec)
             return m.Response(204, b"")
         if action != "bulk_destroy" or req.body:
             m.require_jsonapi_content_type(req)
@@ -435,12 +437,20 @@ class Engine:
                 pointer=pointer(missing))
         return out
 
+    @staticmethod
+    def _synced(rec):
+        return bool(rec["hidden"].get("psa-id") or rec["hidden"].get("rmm-id")
+                    or rec["hidden"].get("synced"))
+
     def _check_sync(self, res, rec, changes, prefix):
-        if res not in SYNC_LOCKED:
-            return
-        synced = rec["hidden"].get("psa-id") or rec["hidden"].get("rmm-id") or \
-            rec["hidden"].get("synced")
-        if not synced:
+        if res == "configuration_interfaces" and "ip-address" in changes and \
+                rec["attrs"]["primary"] and self._synced(
+                    self._table("configurations")[rec["hidden"]["configuration-id"]]):
+            # "422 when changing an externally synced primary IP address"
+            raise self.m.unprocessable("ip-address is synced with an external system and "
+                                       "cannot be changed",
+                                       pointer="%s/attributes/ip-address" % prefix)
+        if res not in SYNC_LOCKED or not self._synced(rec):
             return
         allowed = SYNC_WHITELIST.get(res, frozenset())
         for attr in changes:
@@ -671,6 +681,17 @@ class Engine:
     def _type_fields(self, type_id):
         return {f["attrs"]["name-key"]: f for f in self._table("flexible_asset_fields").values()
                 if f["attrs"]["flexible-asset-type-id"] == type_id}
+
+    def _drop_trait(self, field):
+        """Deleting a field in use "loses data": its trait leaves every asset."""
+        key, type_id = field["attrs"]["name-key"], field["attrs"]["flexible-asset-type-id"]
+        for asset in list(self._table("flexible_assets").values()):
+            if asset["attrs"]["flexible-asset-type-id"] == type_id and \
+                    key in asset["attrs"]["traits"]:
+                traits = {k: v for k, v in asset["attrs"]["traits"].items() if k != key}
+                self._table("flexible_assets")[asset["id"]] = {
+                    "id": asset["id"], "attrs": dict(asset["attrs"], traits=traits),
+                    "hidden": asset["hidden"]}
 
     def _field_in_use(self, field):
         key, type_id = field["attrs"]["name-key"], field["attrs"]["flexible-asset-type-id"]

@@ -333,6 +333,18 @@ class OrganizationRecordTests(ResourceTestCase):
         self.assertEqual(call("DELETE", "/configurations/1/relationships/configuration_interfaces/%d"
                               % new), (204, b""))
         self.assertEqual(ids("/configurations/1/relationships/configuration_interfaces"), [])
+        # the primary IP address of a synced configuration's interface is locked
+        synced = [i for i in get("/configurations?filter[rmm_integration_type]=automate,"
+                                 "ninja-rmm,kaseya-vsa,syncro&page[size]=1000")["data"]
+                  if i["attributes"]["configuration-type-id"] in (1, 3)][0]
+        iface = get("/configurations/%s/relationships/configuration_interfaces" % synced["id"]
+                    )["data"][0]["id"]
+        self.assertEqual(call("PATCH", "/configuration_interfaces/%s" % iface,
+                              body("configuration_interfaces", ip_address="10.0.0.1")),
+                         (422, error(422, "ip-address is synced with an external system and "
+                                     "cannot be changed", "/data/attributes/ip-address")))
+        self.assertEqual(call("PATCH", "/configuration_interfaces/%s" % iface,
+                              body("configuration_interfaces", notes="ok"))[0], 200)
 
     def test_filters_by_kind(self):
         self.assertEqual(ids("/configurations?filter[id]=1,3"), [1, 3])
@@ -761,6 +773,10 @@ class FlexibleAssetTests(ResourceTestCase):
                               body("flexible_asset_fields", kind="Text"))[0], 200)
         self.assertEqual(call("DELETE", "/flexible_asset_fields/%s" % fields[1]["id"]),
                          (204, b""))
+        # a field in use: deleting it loses its traits
+        self.assertIn("mailboxes", attrs("/flexible_assets/1")["traits"])
+        self.assertEqual(call("DELETE", "/flexible_asset_fields/6"), (204, b""))
+        self.assertNotIn("mailboxes", attrs("/flexible_assets/1")["traits"])
 
 
 # ---------------------------------------------------------------------------
@@ -880,6 +896,25 @@ class DocumentedAttributesTests(ResourceTestCase):
                                     (res, key, got[key], kinds))
                 checked += 1
         self.assertGreaterEqual(checked, 60)
+
+
+class DataAgainstSpecTests(unittest.TestCase):
+    def test_enum_filters_find_every_value_the_data_holds(self):
+        """Every value of an enum-filtered attribute is one the documentation
+        lists, so a filter on it can be sent at all."""
+        sim = itglue_sim.Simulator(orgs=2500, seed=42)
+        checked = 0
+        for res, table in sim.state.tables.items():
+            for key, f in SPEC.filters(res).items():
+                if f["kind"] != "enum":
+                    continue
+                attr = key[len("filter["):-1].replace("_", "-")
+                for rec in table.values():
+                    value = rec["attrs"].get(attr, rec["hidden"].get(attr))
+                    if value is not None:
+                        self.assertIn(value, f["values"], (res, key))
+                        checked += 1
+        self.assertGreater(checked, 100)
 
 
 class SeedTests(unittest.TestCase):
