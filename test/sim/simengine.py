@@ -104,6 +104,14 @@ def _is_int(value):
         isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value) is not None))
 
 
+def _tag_table(tag_type):
+    """The table a Tag field's ids name ("FlexibleAssetType: 7" tags flexible
+    assets; tag types the simulator has no records of give None)."""
+    if tag_type and tag_type.startswith("FlexibleAssetType: "):
+        return "flexible_assets"
+    return TAG_RESOURCES.get(tag_type)
+
+
 def dash(key):
     return key.replace("_", "-")
 
@@ -733,7 +741,7 @@ class Engine:
             raise bad("a Header field takes no value")
         if kind == "Tag":
             ids = value if isinstance(value, list) else [value]
-            table = TAG_RESOURCES.get(field["attrs"]["tag-type"])
+            table = _tag_table(field["attrs"]["tag-type"])
             out = []
             for v in ids:
                 if not _is_int(v):
@@ -795,7 +803,7 @@ class Engine:
             if kind == "Tag":
                 tag_type = field["attrs"]["tag-type"]
                 out[key] = {"type": tag_type, "values": [
-                    self._tag_value(TAG_RESOURCES.get(tag_type), rid) for rid in value]}
+                    self._tag_value(_tag_table(tag_type), rid) for rid in value]}
             elif kind == "Upload":
                 out[key] = [{"id": rec["id"] * 100 + field["id"], "file-name": value["file_name"],
                              "url": "https://happyfrog.itglue.example/uploads/%d/%s"
@@ -815,6 +823,8 @@ class Engine:
             rec = self.state.tables[table][rid]
             val["organization-name"] = self._related_name(
                 "organizations", rec["attrs"].get("organization-id"))
+            if table == "flexible_assets":
+                val["name"] = self._asset_name(rec)
             if table == "configurations":
                 val["hostname"] = rec["attrs"].get("hostname")
                 val["configuration-type-name"] = self._related_name(
