@@ -179,6 +179,10 @@ expr_index(List **exprs, Expr *e)
 	return i;
 }
 
+/*
+ * The one place a filter item is turned into the List that fdw_private
+ * carries (copyObject-able nodes only) ...
+ */
 static List *
 make_item(const char *key, ItgFilterKind kind, int expr_idx, AttrNumber attno,
 		  const char *lookup_resource)
@@ -186,6 +190,21 @@ make_item(const char *key, ItgFilterKind kind, int expr_idx, AttrNumber attno,
 	return lappend(list_make4(makeString(pstrdup(key)), makeInteger(kind),
 							  makeInteger(expr_idx), makeInteger(attno)),
 				   makeString(pstrdup(lookup_resource ? lookup_resource : "")));
+}
+
+/* ... and the one place it is read back. */
+ItgFilterItem
+itg_filter_item(const List *node)
+{
+	ItgFilterItem item;
+
+	Assert(list_length(node) == 5);
+	item.key = strVal(linitial(node));
+	item.kind = (ItgFilterKind) intVal(lsecond(node));
+	item.expr_index = intVal(lthird(node));
+	item.attno = (AttrNumber) intVal(lfourth(node));
+	item.lookup_resource = strVal(list_nth(node, 4));
+	return item;
 }
 
 /* Has some earlier item already claimed this key with this kind family? */
@@ -196,10 +215,9 @@ have_item(List *items, const char *key, ItgFilterKind kind)
 
 	foreach(lc, items)
 	{
-		List	   *item = lfirst(lc);
+		ItgFilterItem item = itg_filter_item(lfirst(lc));
 
-		if (strcmp(strVal(linitial(item)), key) == 0 &&
-			intVal(lsecond(item)) == (int) kind)
+		if (strcmp(item.key, key) == 0 && item.kind == kind)
 			return true;
 	}
 	return false;
@@ -493,24 +511,24 @@ itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols, List *conds,
 
 	foreach(lc, items)
 	{
-		List	   *item = lfirst(lc);
-		const ItgColumn *col = &cols->cols[intVal(lfourth(item)) - 1];
+		ItgFilterItem item = itg_filter_item(lfirst(lc));
+		const ItgColumn *col = &cols->cols[item.attno - 1];
 
 		if (col->def && (col->def->flags & ITG_COL_PSA_TYPE) &&
-			intVal(lsecond(item)) == ITG_FK_IN)
+			item.kind == ITG_FK_IN)
 			have_psa_type = true;
 	}
 	foreach(lc, items)
 	{
-		List	   *item = lfirst(lc);
-		const ItgColumn *col = &cols->cols[intVal(lfourth(item)) - 1];
+		List	   *node = lfirst(lc);
+		const ItgColumn *col = &cols->cols[itg_filter_item(node).attno - 1];
 
 		if (col->def && (col->def->flags & ITG_COL_PSA_ID) && !have_psa_type)
 		{
 			exact = false;
 			continue;
 		}
-		result = lappend(result, item);
+		result = lappend(result, node);
 	}
 	if (all_exact)
 		*all_exact = exact;
@@ -770,12 +788,12 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 
 	foreach(lc, items)
 	{
-		List	   *item = lfirst(lc);
-		const char *key = strVal(linitial(item));
-		ItgFilterKind kind = intVal(lsecond(item));
-		ItgFilterValue *v = &values[intVal(lthird(item))];
-		const ItgColumn *col = &cols->cols[intVal(lfourth(item)) - 1];
-		bool		lookup = (kind == ITG_FK_LOOKUP_IN || kind == ITG_FK_LOOKUP_EXCLUDE);
+		ItgFilterItem item = itg_filter_item(lfirst(lc));
+		const char *key = item.key;
+		ItgFilterKind kind = item.kind;
+		ItgFilterValue *v = &values[item.expr_index];
+		const ItgColumn *col = &cols->cols[item.attno - 1];
+		bool		lookup = ITG_FK_IS_LOOKUP(kind);
 		bool		has_null;
 		List	   *texts;
 		List	   *escaped = NIL;
@@ -1033,14 +1051,14 @@ itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
 
 	foreach(lc, items)
 	{
-		List	   *item = lfirst(lc);
-		Expr	   *e = list_nth(exprs, intVal(lthird(item)));
-		ItgFilterKind kind = intVal(lsecond(item));
+		List	   *node = lfirst(lc);
+		ItgFilterItem item = itg_filter_item(node);
+		Expr	   *e = list_nth(exprs, item.expr_index);
 
-		if (!IsA(e, Const) || kind == ITG_FK_LOOKUP_IN || kind == ITG_FK_LOOKUP_EXCLUDE)
-			deferred = lappend(deferred, item);
+		if (!IsA(e, Const) || ITG_FK_IS_LOOKUP(item.kind))
+			deferred = lappend(deferred, node);
 		else
-			items_const = lappend(items_const, item);
+			items_const = lappend(items_const, node);
 	}
 	reqs = itg_build_requests(cols, items_const, values, false, &no_rows, &show_id);
 	if (no_rows)
@@ -1058,12 +1076,12 @@ itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
 		appendStringInfoString(&buf, ((ItgRequestPart *) linitial(reqs))->filters);
 	foreach(lc, deferred)
 	{
-		List	   *item = lfirst(lc);
-		Expr	   *e = list_nth(exprs, intVal(lthird(item)));
-		ItgFilterKind kind = intVal(lsecond(item));
+		ItgFilterItem item = itg_filter_item(lfirst(lc));
+		Expr	   *e = list_nth(exprs, item.expr_index);
+		ItgFilterKind kind = item.kind;
 		char	   *shown;
 
-		if (kind == ITG_FK_LOOKUP_IN || kind == ITG_FK_LOOKUP_EXCLUDE)
+		if (ITG_FK_IS_LOOKUP(kind))
 		{
 			char	   *name;
 
@@ -1077,7 +1095,7 @@ itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
 			}
 			else
 				name = explain_placeholder(e);
-			shown = psprintf("(ids of %s named %s)", strVal(list_nth(item, 4)), name);
+			shown = psprintf("(ids of %s named %s)", item.lookup_resource, name);
 		}
 		else
 			shown = explain_placeholder(e);
@@ -1085,7 +1103,7 @@ itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
 		appendStringInfo(&buf, "%sfilter%s[%s]=%s%s%s", buf.len > 0 ? "&" : "",
 						 (kind == ITG_FK_EXCLUDE || kind == ITG_FK_LOOKUP_EXCLUDE) ?
 						 "[exclude]" : "",
-						 strVal(linitial(item)),
+						 item.key,
 						 kind == ITG_FK_UPPER ? "*," : "",
 						 shown,
 						 kind == ITG_FK_LOWER ? ",*" : "");

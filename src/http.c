@@ -881,18 +881,6 @@ itg_http_content_type(ItgHttpRequest *req)
 	return req->content_type;
 }
 
-const char *
-itg_http_method(ItgHttpRequest *req)
-{
-	return req->method;
-}
-
-const char *
-itg_http_path(ItgHttpRequest *req)
-{
-	return req->path_query;
-}
-
 /* itg_http_transport_ok: did the transfer complete (whatever the status)? */
 bool
 itg_http_transport_ok(ItgHttpRequest *req)

@@ -171,23 +171,24 @@ itgBeginForeignScan(ForeignScanState *node, int eflags)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	ItgScanState *ss;
-	List	   *attr_list;
+	ItgScanPlan plan;
 	Bitmapset  *attrs_used = NULL;
 	ListCell   *lc;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
+	itg_scan_plan_from_list(fsplan->fdw_private, &plan);
 	ss = palloc0(sizeof(ItgScanState));
 	node->fdw_state = ss;
 	ss->node = node;
-	ss->mode = intVal(list_nth(fsplan->fdw_private, ITG_PRIV_MODE));
+	ss->mode = plan.mode;
 	if (fsplan->scan.scanrelid > 0)
 		ss->rel = node->ss.ss_currentRelation;
 	else
 	{
 		/* count(*) has no scan relation; the lock is already held. */
-		ss->rel = table_open(intVal(list_nth(fsplan->fdw_private, ITG_PRIV_RELID)), NoLock);
+		ss->rel = table_open(plan.relid, NoLock);
 		ss->own_rel = true;
 	}
 	ss->opts = itg_get_options(RelationGetRelid(ss->rel),
@@ -197,37 +198,29 @@ itgBeginForeignScan(ForeignScanState *node, int eflags)
 		ss->opts->refetch_truncated = true;
 	ss->cols = itg_table_columns(ss->rel, ss->opts->resource);
 
-	ss->items = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_ITEMS);
-	attr_list = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_ATTRS);
-	ss->prefetch = intVal(list_nth(fsplan->fdw_private, ITG_PRIV_PREFETCH)) != 0;
-	ss->sort = strVal(list_nth(fsplan->fdw_private, ITG_PRIV_SORT));
+	ss->items = plan.items;
+	ss->prefetch = plan.prefetch;
+	ss->sort = plan.sort;
 	if (ss->sort[0] == '\0')
 		ss->sort = ss->opts->resource->default_sort;
-	ss->page_size = intVal(list_nth(fsplan->fdw_private, ITG_PRIV_PAGE_SIZE));
+	ss->page_size = plan.page_size;
 	if (ss->page_size <= 0)
 		ss->page_size = ss->opts->page_size;
 	ss->sort_desc = ss->sort[0] == '-';
-	foreach(lc, attr_list)
+	foreach(lc, plan.attrs)
 		attrs_used = bms_add_member(attrs_used,
 									lfirst_int(lc) - FirstLowInvalidHeapAttributeNumber);
 
 	ss->conv = itg_converter_create(ss->rel, ss->cols, attrs_used);
 	ss->attr_names = itg_converter_attr_names(ss->conv, &ss->nattr_names);
 	ss->truncated_slots = itg_converter_truncated_slots(ss->conv, &ss->ntruncated);
+	ss->sort_slot = -1;
+	if (plan.sort_attno != InvalidAttrNumber &&
+		ss->cols->cols[plan.sort_attno - 1].kind == ITG_COLKIND_ATTRIBUTE)
+		ss->sort_slot = itg_converter_slot_of(ss->conv, plan.sort_attno);
+	if (ss->mode == ITG_SCANMODE_COUNT)
 	{
-		List	   *check = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_SORT_CHECK);
-		AttrNumber	sort_attno = linitial_int(check);
-
-		ss->sort_slot = -1;
-		if (sort_attno != InvalidAttrNumber &&
-			ss->cols->cols[sort_attno - 1].kind == ITG_COLKIND_ATTRIBUTE)
-			ss->sort_slot = itg_converter_slot_of(ss->conv, sort_attno);
-	}
-	if (ss->mode == ITG_SCAN_COUNT)
-	{
-		List	   *quals = (List *) list_nth(fsplan->fdw_private, ITG_PRIV_COUNT_QUALS);
-
-		ss->count_quals = ExecInitQual(quals, (PlanState *) node);
+		ss->count_quals = ExecInitQual(plan.count_quals, (PlanState *) node);
 		/* The scan slot's kind: the quals were compiled for it. */
 		ss->count_slot = MakeSingleTupleTableSlot(RelationGetDescr(ss->rel),
 												  node->ss.ss_ScanTupleSlot->tts_ops);
@@ -477,10 +470,9 @@ check_order(ItgScanState *ss, ItgHttpRequest *req)
 		}
 		if (ss->have_last)
 		{
+			/* By the sort column, and by id among equal values (or no sort). */
 			if (ss->sort_slot >= 0 && ts != ss->last_ts)
 				ok = ss->sort_desc ? ts < ss->last_ts : ts > ss->last_ts;
-			else if (ss->sort_slot >= 0)
-				ok = ss->sort_desc ? id < ss->last_id : id > ss->last_id;
 			else
 				ok = ss->sort_desc ? id < ss->last_id : id > ss->last_id;
 			if (!ok)
@@ -645,7 +637,7 @@ has_range_items(ItgScanState *ss)
 
 	foreach(lc, ss->items)
 	{
-		ItgFilterKind kind = intVal(lsecond((List *) lfirst(lc)));
+		ItgFilterKind kind = itg_filter_item(lfirst(lc)).kind;
 
 		if (kind == ITG_FK_LOWER || kind == ITG_FK_UPPER)
 			return true;
@@ -776,7 +768,7 @@ take_page(ItgScanState *ss)
 	 */
 	itg_check_page_limit(ss->opts, ss->opts->resource->name, &ss->page, page_number,
 						 ss->page_size, !ss->query_exhausted,
-						 ss->prefetch && ss->mode == ITG_SCAN_ROWS);
+						 ss->prefetch && ss->mode == ITG_SCANMODE_ROWS);
 
 	/* This request is done with; its body is freed now. */
 	itg_http_release(req);
@@ -944,7 +936,7 @@ itgIterateForeignScan(ForeignScanState *node)
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	MemoryContext old;
 
-	if (ss->mode == ITG_SCAN_COUNT)
+	if (ss->mode == ITG_SCANMODE_COUNT)
 		return iterate_count(node, ss);
 
 	ExecClearTuple(slot);
@@ -1001,7 +993,7 @@ itgReScanForeignScan(ForeignScanState *node)
 	/* Not begun (EXPLAIN), or a direct modification, whose state differs. */
 	if (ss == NULL || ((ForeignScan *) node->ss.ps.plan)->operation != CMD_SELECT)
 		return;
-	if (ss->mode == ITG_SCAN_COUNT)
+	if (ss->mode == ITG_SCANMODE_COUNT)
 	{
 		reset_pass(ss);
 		return;
@@ -1045,8 +1037,12 @@ itgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 
 	if (es->verbose)
-		ExplainPropertyText("IT Glue Request",
-							strVal(list_nth(fsplan->fdw_private, ITG_PRIV_EXPLAIN)), es);
+	{
+		ItgScanPlan plan;
+
+		itg_scan_plan_from_list(fsplan->fdw_private, &plan);
+		ExplainPropertyText("IT Glue Request", plan.explain, es);
+	}
 	if (es->analyze && node->fdw_state != NULL)
 	{
 		ItgScanState *ss = (ItgScanState *) node->fdw_state;

@@ -229,8 +229,6 @@ extern const char *itg_http_content_type(ItgHttpRequest *req);
 extern void itg_http_release(ItgHttpRequest *req);
 extern void itg_http_raise_transport_error(ItgHttpRequest *req, const char *what);
 extern void itg_http_raise_status_error(ItgHttpRequest *req, const char *what);
-extern const char *itg_http_method(ItgHttpRequest *req);
-extern const char *itg_http_path(ItgHttpRequest *req);
 extern bool itg_http_transport_ok(ItgHttpRequest *req);
 
 /* How a finished write ended, as far as whether IT Glue carried it out. */
@@ -280,8 +278,9 @@ extern char *itg_safe_cstring(const char *text);
 /* ---------- deparse.c: what goes to the API, and the request text ---------- */
 
 /*
- * A filter item travels in fdw_private as list(key String, kind Integer,
- * index into fdw_exprs Integer, attno Integer, lookup resource String).
+ * A filter item: one condition the API can narrow a request by.  In
+ * fdw_private it travels as a List that only deparse.c builds
+ * (itg_filter_item_node) and reads (itg_filter_item).
  */
 typedef enum ItgFilterKind
 {
@@ -292,6 +291,21 @@ typedef enum ItgFilterKind
 	ITG_FK_LOOKUP_IN,			/* names, as ids: filter[key_id]=ids */
 	ITG_FK_LOOKUP_EXCLUDE		/* names, as ids: filter[exclude][key_id]=ids */
 } ItgFilterKind;
+
+typedef struct ItgFilterItem
+{
+	const char *key;			/* key inside filter[...] */
+	ItgFilterKind kind;
+	int			expr_index;		/* index into fdw_exprs */
+	AttrNumber	attno;			/* the column it filters */
+	const char *lookup_resource;	/* resource holding the names ("" unless
+									 * a LOOKUP kind) */
+} ItgFilterItem;
+
+#define ITG_FK_IS_LOOKUP(kind) \
+	((kind) == ITG_FK_LOOKUP_IN || (kind) == ITG_FK_LOOKUP_EXCLUDE)
+
+extern ItgFilterItem itg_filter_item(const List *node);
 
 /* An evaluated filter value (Const at plan time, Param at execution). */
 typedef struct ItgFilterValue
@@ -392,24 +406,31 @@ extern void itg_xact_record_unknown(const char *resource, const char *label);
 
 typedef enum ItgScanMode
 {
-	ITG_SCAN_ROWS = 0,			/* page through the rows */
-	ITG_SCAN_COUNT = 1			/* count(*) from meta.total-count */
+	ITG_SCANMODE_ROWS = 0,			/* page through the rows */
+	ITG_SCANMODE_COUNT = 1			/* count(*) from meta.total-count */
 } ItgScanMode;
 
-/* How a ForeignScan's fdw_private list is laid out (planner.c builds it). */
-enum ItgScanPrivateIndex
+/*
+ * What the planner hands a ForeignScan.  It travels as the plan's
+ * fdw_private List, which only itg_scan_plan_to_list builds and only
+ * itg_scan_plan_from_list reads (planner.c).
+ */
+typedef struct ItgScanPlan
 {
-	ITG_PRIV_ITEMS,				/* filter items (see deparse.c) */
-	ITG_PRIV_ATTRS,				/* attribute numbers the query uses */
-	ITG_PRIV_PREFETCH,			/* Integer: may fetch pages ahead */
-	ITG_PRIV_EXPLAIN,			/* String: the first request, for EXPLAIN */
-	ITG_PRIV_SORT,				/* String: sort= value, "" for the default */
-	ITG_PRIV_PAGE_SIZE,			/* Integer: page[size] to send */
-	ITG_PRIV_SORT_CHECK,		/* IntList: sort column attno (0: none), descending */
-	ITG_PRIV_MODE,				/* Integer: ItgScanMode */
-	ITG_PRIV_RELID,				/* Integer: the foreign table's OID */
-	ITG_PRIV_COUNT_QUALS		/* List: conditions, to check count mode's sample */
-};
+	List	   *items;			/* filter item nodes (itg_filter_item) */
+	List	   *attrs;			/* IntList: attribute numbers the query uses */
+	bool		prefetch;		/* may fetch pages ahead */
+	char	   *explain;		/* the first request, for EXPLAIN */
+	char	   *sort;			/* sort= value, "" for the default */
+	int			page_size;		/* page[size] to send */
+	AttrNumber	sort_attno;		/* column whose order the scan checks, or 0 */
+	ItgScanMode mode;
+	Oid			relid;			/* the foreign table */
+	List	   *count_quals;	/* conditions, to check count mode's sample */
+} ItgScanPlan;
+
+extern List *itg_scan_plan_to_list(const ItgScanPlan *plan);
+extern void itg_scan_plan_from_list(List *fdw_private, ItgScanPlan *plan);
 
 extern void itgGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 								 Oid foreigntableid);
@@ -426,7 +447,6 @@ extern void itgGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 /* ---------- pacing.c ---------- */
 
 extern void itg_pacing_init(void);
-extern bool itg_pacing_shared(void);
 extern void itg_pacing_key(const char *base_url, const char *api_key, ItgPaceKey *key);
 extern long itg_pacing_take(const ItgPaceKey *key, int per_minute, TimestampTz now);
 

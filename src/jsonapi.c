@@ -1470,7 +1470,7 @@ itg_parse_stream(ItgJsonStream *s,
 		if (s->scan == NULL)
 			s->scan = itg_scan_new(attr_names, nattrs, single_object);
 		if (s->scan != NULL &&
-			itg_scan_advance(s->scan, s->body, s->body_len, true) == ITG_SCAN_DONE)
+			itg_scan_advance(s->scan, s->body, s->body_len, true) == ITG_SCANNER_DONE)
 			return itg_scan_page(s->scan, alloc, alloc_ctx, page, errbuf, errlen);
 	}
 

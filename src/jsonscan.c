@@ -1075,17 +1075,17 @@ itg_scan_matches(const ItgScan *s, const char *const *attr_names, int nattrs,
 	return s->names == attr_names && s->nattrs == nattrs && s->single == single_object;
 }
 
-ItgScanStatus
+ItgScannerStatus
 itg_scan_advance(ItgScan *s, const char *body, size_t len, bool complete)
 {
 	Cursor		c;
 
 	if (s->state == ST_DONE)
-		return ITG_SCAN_DONE;
+		return ITG_SCANNER_DONE;
 	if (s->state == ST_BAIL)
-		return ITG_SCAN_BAIL;
+		return ITG_SCANNER_BAIL;
 	if (!complete && len < s->retry_at)
-		return ITG_SCAN_MORE;
+		return ITG_SCANNER_MORE;
 
 	c.body = body;
 	c.end = body + len;
@@ -1103,7 +1103,7 @@ itg_scan_advance(ItgScan *s, const char *body, size_t len, bool complete)
 				if (!s->seen_data)
 					break;		/* json-c says what is missing */
 				s->state = ST_DONE;
-				return ITG_SCAN_DONE;
+				return ITG_SCANNER_DONE;
 			}
 			r = STEP_MORE;
 		}
@@ -1164,13 +1164,13 @@ itg_scan_advance(ItgScan *s, const char *body, size_t len, bool complete)
 		{
 			/* Try again once what this step saw has about doubled. */
 			s->retry_at = len + (len - s->pos);
-			return ITG_SCAN_MORE;
+			return ITG_SCANNER_MORE;
 		}
 		break;					/* BAIL, or the body ended early */
 	}
 	s->state = ST_BAIL;
 	release_results(s);
-	return ITG_SCAN_BAIL;
+	return ITG_SCANNER_BAIL;
 }
 
 bool

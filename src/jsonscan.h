@@ -24,12 +24,12 @@
 
 #include "jsonapi.h"
 
-typedef enum ItgScanStatus
+typedef enum ItgScannerStatus
 {
-	ITG_SCAN_MORE,				/* nothing wrong so far; more bytes needed */
-	ITG_SCAN_DONE,				/* a complete document was read */
-	ITG_SCAN_BAIL				/* not a shape the scanner takes: use json-c */
-} ItgScanStatus;
+	ITG_SCANNER_MORE,				/* nothing wrong so far; more bytes needed */
+	ITG_SCANNER_DONE,				/* a complete document was read */
+	ITG_SCANNER_BAIL				/* not a shape the scanner takes: use json-c */
+} ItgScannerStatus;
 
 typedef struct ItgScan ItgScan;
 
@@ -54,7 +54,7 @@ extern bool itg_scan_matches(const ItgScan *scan, const char *const *attr_names,
  *		same bytes as at the previous call, plus more); complete says that the
  *		body has ended.  Once BAIL or DONE is returned, the scan stays there.
  */
-extern ItgScanStatus itg_scan_advance(ItgScan *scan, const char *body, size_t len,
+extern ItgScannerStatus itg_scan_advance(ItgScan *scan, const char *body, size_t len,
 									  bool complete);
 
 /*

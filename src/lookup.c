@@ -123,9 +123,8 @@ itg_resolve_lookups(const ItgOptions *opts, List *items, ItgFilterValue *values,
 
 	foreach(lc, items)
 	{
-		List	   *item = lfirst(lc);
-		ItgFilterKind kind = intVal(lsecond(item));
-		ItgFilterValue *v = &values[intVal(lthird(item))];
+		ItgFilterItem item = itg_filter_item(lfirst(lc));
+		ItgFilterValue *v = &values[item.expr_index];
 		const ItgResource *res;
 		bool		has_null;
 		List	   *names;
@@ -134,9 +133,9 @@ itg_resolve_lookups(const ItgOptions *opts, List *items, ItgFilterValue *values,
 		Datum	   *elems;
 		int			n = 0;
 
-		if (kind != ITG_FK_LOOKUP_IN && kind != ITG_FK_LOOKUP_EXCLUDE)
+		if (!ITG_FK_IS_LOOKUP(item.kind))
 			continue;
-		res = itg_resource_lookup(strVal(list_nth(item, 4)));
+		res = itg_resource_lookup(item.lookup_resource);
 		Assert(res != NULL);
 
 		names = itg_value_texts(v, &has_null);

@@ -1292,8 +1292,9 @@ itgPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 #ifdef ITG_HAS_ROW_IDENTITY_VARS
 	CmdType		operation = plan->operation;
 	ForeignScan *fscan;
+	ItgScanPlan scan_plan;
 	List	   *items;
-	List	   *item;
+	ItgFilterItem item;
 	Expr	   *id_expr;
 	RangeTblEntry *rte;
 	Relation	rel;
@@ -1315,13 +1316,14 @@ itgPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 		return false;
 
 	/* Exactly one condition, and it is "id = one value". */
-	items = (List *) linitial(fscan->fdw_private);
+	itg_scan_plan_from_list(fscan->fdw_private, &scan_plan);
+	items = scan_plan.items;
 	if (list_length(items) != 1)
 		return false;
-	item = linitial(items);
-	if (intVal(lsecond(item)) != ITG_FK_IN || strcmp(strVal(linitial(item)), "id") != 0)
+	item = itg_filter_item(linitial(items));
+	if (item.kind != ITG_FK_IN || strcmp(item.key, "id") != 0)
 		return false;
-	id_expr = list_nth(fscan->fdw_exprs, intVal(lthird(item)));
+	id_expr = list_nth(fscan->fdw_exprs, item.expr_index);
 	if (type_is_array(exprType((Node *) id_expr)))
 		return false;
 
@@ -1330,7 +1332,7 @@ itgPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	opts = itg_get_options(rte->relid, GetUserId(), false);
 	cols = itg_table_columns(rel, opts->resource);
 	check_write_allowed(rel, opts, operation);
-	if (cols->cols[intVal(lfourth(item)) - 1].kind != ITG_COLKIND_ID)
+	if (cols->cols[item.attno - 1].kind != ITG_COLKIND_ID)
 	{
 		table_close(rel, NoLock);
 		return false;

@@ -122,13 +122,6 @@ itg_pacing_init(void)
 	shmem_startup_hook = pacing_shmem_startup;
 }
 
-/* itg_pacing_shared: do the buckets span the cluster? */
-bool
-itg_pacing_shared(void)
-{
-	return shared;
-}
-
 /*
  * itg_pacing_key
  *		The bucket of an API host and key: SHA-256 over the host (with its

@@ -77,7 +77,6 @@ enum ItgPathPrivateIndex
 {
 	ITG_PATH_SORT,				/* String: sort= value */
 	ITG_PATH_SORT_ATTNO,		/* Integer: column the API sorts by */
-	ITG_PATH_SORT_DESC,			/* Integer */
 	ITG_PATH_PAGE_SIZE,			/* Integer: page[size] to send */
 	ITG_PATH_MODE				/* Integer: ItgScanMode */
 };
@@ -108,12 +107,12 @@ const_values(List *exprs, List *items, List **const_items)
 	*const_items = NIL;
 	foreach(lc, items)
 	{
-		List	   *item = lfirst(lc);
-		ItgFilterKind kind = intVal(lsecond(item));
+		List	   *node = lfirst(lc);
+		ItgFilterItem item = itg_filter_item(node);
 
-		if (IsA(list_nth(exprs, intVal(lthird(item))), Const) &&
-			kind != ITG_FK_LOOKUP_IN && kind != ITG_FK_LOOKUP_EXCLUDE)
-			*const_items = lappend(*const_items, item);
+		if (IsA(list_nth(exprs, item.expr_index), Const) &&
+			!ITG_FK_IS_LOOKUP(item.kind))
+			*const_items = lappend(*const_items, node);
 	}
 	return itg_const_values(exprs);
 }
@@ -216,12 +215,10 @@ scan_cost(double rows, int page_size, Cost *startup, Cost *total)
 }
 
 static List *
-path_private(const char *sort, AttrNumber sort_attno, bool desc, int page_size,
-			 ItgScanMode mode)
+path_private(const char *sort, AttrNumber sort_attno, int page_size, ItgScanMode mode)
 {
-	return lappend(list_make4(makeString(pstrdup(sort ? sort : "")), makeInteger(sort_attno),
-							  makeInteger(desc ? 1 : 0), makeInteger(page_size)),
-				   makeInteger(mode));
+	return list_make4(makeString(pstrdup(sort ? sort : "")), makeInteger(sort_attno),
+					  makeInteger(page_size), makeInteger(mode));
 }
 
 /*
@@ -240,10 +237,10 @@ may_split(ItgRelInfo *info)
 
 	foreach(lc, info->items)
 	{
-		List	   *item = lfirst(lc);
-		Expr	   *e = list_nth(info->exprs, intVal(lthird(item)));
+		ItgFilterItem item = itg_filter_item(lfirst(lc));
+		Expr	   *e = list_nth(info->exprs, item.expr_index);
 
-		if (intVal(lsecond(item)) == ITG_FK_IN && !IsA(e, Const) &&
+		if (item.kind == ITG_FK_IN && !IsA(e, Const) &&
 			type_is_array(exprType((Node *) e)))
 			return true;
 	}
@@ -463,9 +460,9 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, ItgRelInfo *info
 				 itg_create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
 											 startup, total, NIL, ppi->ppi_req_outer,
 											 NULL,
-											 path_private(NULL, InvalidAttrNumber, false,
+											 path_private(NULL, InvalidAttrNumber,
 														  info->opts->page_size,
-														  ITG_SCAN_ROWS)));
+														  ITG_SCANMODE_ROWS)));
 	}
 	return needs_filtered_values;
 }
@@ -503,8 +500,8 @@ itgGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	add_path(baserel, (Path *)
 			 itg_create_foreignscan_path(root, baserel, NULL, baserel->rows,
 										 startup, total, NIL, NULL, NULL,
-										 path_private(NULL, InvalidAttrNumber, false,
-													  page_size, ITG_SCAN_ROWS)));
+										 path_private(NULL, InvalidAttrNumber,
+													  page_size, ITG_SCANMODE_ROWS)));
 
 	sort = sortable_pathkey(root, baserel, info, &sort_attno, &desc);
 	if (sort != NULL)
@@ -519,8 +516,8 @@ itgGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 				 itg_create_foreignscan_path(root, baserel, NULL, baserel->rows,
 											 startup, total, root->query_pathkeys,
 											 NULL, NULL,
-											 path_private(sort, sort_attno, desc, page_size,
-														  ITG_SCAN_ROWS)));
+											 path_private(sort, sort_attno, page_size,
+														  ITG_SCANMODE_ROWS)));
 	}
 }
 
@@ -545,7 +542,7 @@ itgGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
 	List	   *items;
 	List	   *local_exprs;
 	List	   *attrs = NIL;
-	List	   *fdw_private;
+	ItgScanPlan plan;
 	Bitmapset  *attrs_used;
 	int			x = -1;
 	bool		prefetch;
@@ -554,7 +551,7 @@ itgGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
 	List	   *count_quals = NIL;
 	ListCell   *lc;
 
-	if (mode == ITG_SCAN_COUNT)
+	if (mode == ITG_SCANMODE_COUNT)
 	{
 		/* count(*): no scan relation; the output is the aggregates. */
 		RelOptInfo *input = info->baserel;
@@ -583,12 +580,12 @@ itgGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
 	/* A long IN list may be split: each part checks the column's value. */
 	foreach(lc, items)
 	{
-		List	   *item = lfirst(lc);
+		ItgFilterItem item = itg_filter_item(lfirst(lc));
 
-		if (intVal(lsecond(item)) == ITG_FK_IN &&
-			type_is_array(exprType(list_nth(exprs, intVal(lthird(item))))))
+		if (item.kind == ITG_FK_IN &&
+			type_is_array(exprType(list_nth(exprs, item.expr_index))))
 			attrs_used = bms_add_member(attrs_used,
-										intVal(lfourth(item)) - FirstLowInvalidHeapAttributeNumber);
+										item.attno - FirstLowInvalidHeapAttributeNumber);
 	}
 
 	while ((x = bms_next_member(attrs_used, x)) >= 0)
@@ -600,29 +597,89 @@ itgGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
 	 */
 	prefetch = root->limit_tuples < 0 && root->parse->limitCount == NULL;
 
-	fdw_private = NIL;
-	fdw_private = lappend(fdw_private, items);
-	fdw_private = lappend(fdw_private, attrs);
-	fdw_private = lappend(fdw_private, makeInteger(prefetch ? 1 : 0));
-	fdw_private = lappend(fdw_private,
-						  makeString(mode == ITG_SCAN_COUNT ?
-									 psprintf("%s (count from meta.total-count)",
-											  itg_explain_request(info->opts->resource, info->cols,
-																  items, exprs, 1,
-																  info->opts->resource->default_sort)) :
-									 itg_explain_request(info->opts->resource, info->cols,
-														 items, exprs, page_size,
-														 sort[0] ? sort : info->opts->resource->default_sort)));
-	fdw_private = lappend(fdw_private, makeString(pstrdup(sort)));
-	fdw_private = lappend(fdw_private, makeInteger(page_size));
-	fdw_private = lappend(fdw_private, list_make2_int(sort_attno,
-													  intVal(list_nth(path_priv, ITG_PATH_SORT_DESC))));
-	fdw_private = lappend(fdw_private, makeInteger(mode));
-	fdw_private = lappend(fdw_private, makeInteger((int) info->relid));
-	fdw_private = lappend(fdw_private, count_quals);
+	plan.items = items;
+	plan.attrs = attrs;
+	plan.prefetch = prefetch;
+	plan.explain = mode == ITG_SCANMODE_COUNT ?
+		psprintf("%s (count from meta.total-count)",
+				 itg_explain_request(info->opts->resource, info->cols, items, exprs, 1,
+									 info->opts->resource->default_sort)) :
+		itg_explain_request(info->opts->resource, info->cols, items, exprs, page_size,
+							sort[0] ? sort : info->opts->resource->default_sort);
+	plan.sort = pstrdup(sort);
+	plan.page_size = page_size;
+	plan.sort_attno = sort_attno;
+	plan.mode = mode;
+	plan.relid = info->relid;
+	plan.count_quals = count_quals;
 
-	return make_foreignscan(tlist, local_exprs, scan_relid, exprs, fdw_private,
-							fdw_scan_tlist, NIL, outer_plan);
+	return make_foreignscan(tlist, local_exprs, scan_relid, exprs,
+							itg_scan_plan_to_list(&plan), fdw_scan_tlist, NIL,
+							outer_plan);
+}
+
+/* Positions of ItgScanPlan's fields in a ForeignScan's fdw_private. */
+enum ItgScanPlanField
+{
+	ITG_PRIV_ITEMS,
+	ITG_PRIV_ATTRS,
+	ITG_PRIV_PREFETCH,
+	ITG_PRIV_EXPLAIN,
+	ITG_PRIV_SORT,
+	ITG_PRIV_PAGE_SIZE,
+	ITG_PRIV_SORT_ATTNO,
+	ITG_PRIV_MODE,
+	ITG_PRIV_RELID,
+	ITG_PRIV_COUNT_QUALS,
+	ITG_PRIV_NFIELDS			/* keep last */
+};
+
+/*
+ * itg_scan_plan_to_list
+ *		The ForeignScan's fdw_private: copyObject-able nodes, in the order of
+ *		enum ItgScanPlanField.
+ */
+List *
+itg_scan_plan_to_list(const ItgScanPlan *plan)
+{
+	Node	   *fields[] = {
+		[ITG_PRIV_ITEMS] = (Node *) plan->items,
+		[ITG_PRIV_ATTRS] = (Node *) plan->attrs,
+		[ITG_PRIV_PREFETCH] = (Node *) makeInteger(plan->prefetch ? 1 : 0),
+		[ITG_PRIV_EXPLAIN] = (Node *) makeString(plan->explain),
+		[ITG_PRIV_SORT] = (Node *) makeString(plan->sort),
+		[ITG_PRIV_PAGE_SIZE] = (Node *) makeInteger(plan->page_size),
+		[ITG_PRIV_SORT_ATTNO] = (Node *) makeInteger(plan->sort_attno),
+		[ITG_PRIV_MODE] = (Node *) makeInteger(plan->mode),
+		[ITG_PRIV_RELID] = (Node *) makeInteger((int) plan->relid),
+		[ITG_PRIV_COUNT_QUALS] = (Node *) plan->count_quals,
+	};
+	List	   *result = NIL;
+
+	StaticAssertStmt(lengthof(fields) == ITG_PRIV_NFIELDS,
+					 "every field of ItgScanPlan goes into fdw_private");
+	for (int i = 0; i < ITG_PRIV_NFIELDS; i++)
+		result = lappend(result, fields[i]);
+	return result;
+}
+
+/* itg_scan_plan_from_list: the inverse of itg_scan_plan_to_list. */
+void
+itg_scan_plan_from_list(List *fdw_private, ItgScanPlan *plan)
+{
+	if (list_length(fdw_private) != ITG_PRIV_NFIELDS)
+		elog(ERROR, "it_glue_fdw scan plan has %d fields, expected %d",
+			 list_length(fdw_private), ITG_PRIV_NFIELDS);
+	plan->items = (List *) list_nth(fdw_private, ITG_PRIV_ITEMS);
+	plan->attrs = (List *) list_nth(fdw_private, ITG_PRIV_ATTRS);
+	plan->prefetch = intVal(list_nth(fdw_private, ITG_PRIV_PREFETCH)) != 0;
+	plan->explain = strVal(list_nth(fdw_private, ITG_PRIV_EXPLAIN));
+	plan->sort = strVal(list_nth(fdw_private, ITG_PRIV_SORT));
+	plan->page_size = intVal(list_nth(fdw_private, ITG_PRIV_PAGE_SIZE));
+	plan->sort_attno = (AttrNumber) intVal(list_nth(fdw_private, ITG_PRIV_SORT_ATTNO));
+	plan->mode = (ItgScanMode) intVal(list_nth(fdw_private, ITG_PRIV_MODE));
+	plan->relid = (Oid) intVal(list_nth(fdw_private, ITG_PRIV_RELID));
+	plan->count_quals = (List *) list_nth(fdw_private, ITG_PRIV_COUNT_QUALS);
 }
 
 /* Is every aggregate in the target count(*) (no FILTER, DISTINCT, ORDER)? */
@@ -677,7 +734,7 @@ itgGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 	}
 
 	output_rel->fdw_private = info;
-	priv = path_private(NULL, InvalidAttrNumber, false, 1, ITG_SCAN_COUNT);
+	priv = path_private(NULL, InvalidAttrNumber, 1, ITG_SCANMODE_COUNT);
 	add_path(output_rel, (Path *)
 			 itg_create_foreign_upper_path(root, output_rel, output_rel->reltarget,
 										   1, ITG_REQUEST_COST, ITG_REQUEST_COST,
