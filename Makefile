@@ -4,6 +4,8 @@
 MODULE_big = it_glue_fdw
 OBJS = \
 	src/it_glue_fdw.o \
+	src/scan.o \
+	src/analyze.o \
 	src/option.o \
 	src/planner.o \
 	src/lookup.o \

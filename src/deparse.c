@@ -131,7 +131,7 @@ commute_opname(const char *name)
 }
 
 /*
- * operator_is_builtin_for
+ * operator_ok
  *		Is opno a built-in operator named opname whose inputs are both of the
  *		given family (integers, text, or timestamptz)?
  */
@@ -223,13 +223,7 @@ have_item(List *items, const char *key, ItgFilterKind kind)
 	return false;
 }
 
-/*
- * classify_one
- *		If the clause can narrow the API request, append a filter item.
- *		Returns ITG_PUSHED_EXACT when the API answers it exactly as SQL
- *		would, ITG_PUSHED_LOOSE when it only narrows the request, and
- *		ITG_NOT_PUSHED.  (Every clause is checked locally anyway.)
- */
+/* How far a clause went to the API (classify_one). */
 typedef enum ItgPushResult
 {
 	ITG_NOT_PUSHED,
@@ -312,6 +306,13 @@ or_as_any(BoolExpr *or, RelOptInfo *baserel)
 	return (Expr *) sa;
 }
 
+/*
+ * classify_one
+ *		If the clause can narrow the API request, append a filter item.
+ *		Returns ITG_PUSHED_EXACT when the API answers it exactly as SQL
+ *		would, ITG_PUSHED_LOOSE when it only narrows the request, and
+ *		ITG_NOT_PUSHED.  (Every clause is checked locally anyway.)
+ */
 static ItgPushResult
 classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 			 List **items, List **exprs)
@@ -775,9 +776,11 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 	StringInfoData fixed;
 	List	   *result = NIL;
 	ListCell   *lc;
-	char	   *lower[64] = {0};
-	char	   *upper[64] = {0};
-	const char *range_keys[64] = {0};
+	/* One range per column at most, so never more ranges than items. */
+	int			max_ranges = list_length(items);
+	char	  **lower = palloc0(sizeof(char *) * (max_ranges + 1));
+	char	  **upper = palloc0(sizeof(char *) * (max_ranges + 1));
+	const char **range_keys = palloc0(sizeof(char *) * (max_ranges + 1));
 	int			nranges = 0;
 	int			total_len = 0;
 	char	   *show_only_id = NULL;
@@ -826,8 +829,7 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 					break;
 			if (r == nranges)
 			{
-				if (nranges == lengthof(range_keys))
-					continue;
+				Assert(nranges < max_ranges);
 				range_keys[nranges++] = key;
 			}
 			if (kind == ITG_FK_LOWER)

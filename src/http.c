@@ -1187,5 +1187,7 @@ void
 itg_http_init(void)
 {
 	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
-		elog(ERROR, "could not initialize libcurl");
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not initialize libcurl")));
 }

@@ -21,6 +21,7 @@
 #include "commands/explain.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
+#include "foreign/fdwapi.h"
 #include "nodes/plannodes.h"
 #include "utils/relcache.h"
 #include "utils/timestamp.h"
@@ -443,6 +444,19 @@ extern ForeignScan *itgGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 extern void itgGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 									RelOptInfo *input_rel, RelOptInfo *output_rel,
 									void *extra);
+
+/* ---------- scan.c: the scan callbacks ---------- */
+
+extern void itgBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *itgIterateForeignScan(ForeignScanState *node);
+extern void itgReScanForeignScan(ForeignScanState *node);
+extern void itgEndForeignScan(ForeignScanState *node);
+extern void itgExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* ---------- analyze.c ---------- */
+
+extern bool itgAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+								   BlockNumber *totalpages);
 
 /* ---------- pacing.c ---------- */
 
