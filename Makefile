@@ -17,6 +17,7 @@ OBJS = \
 	src/modify.o \
 	src/writecheck.o \
 	src/xact.o \
+	src/client.o \
 	src/http.o \
 	src/pacing.o \
 	src/redact.o \

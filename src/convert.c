@@ -135,15 +135,6 @@ conversion_error_callback(void *arg)
 			   itg_safe_cstring(conv->current_record->id) : "(unknown)");
 }
 
-/* itg_palloc_alloc: the parser's allocator, NULL instead of an error. */
-void *
-itg_palloc_alloc(void *ctx, size_t size)
-{
-	return MemoryContextAllocExtended((MemoryContext) ctx, size,
-									  MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM |
-									  MCXT_ALLOC_HUGE);
-}
-
 /*
  * itg_converter_create
  *		Prepare input functions for the columns in attrs_used (attribute

@@ -88,15 +88,15 @@ struct ItgHttpRequest
 
 	/*
 	 * The response.  The buffer is malloc'd because curl callbacks fill it.
-	 * With a JSON stream, a successful body is parsed as it arrives and
-	 * only its first bytes are kept, for messages.
+	 * With a body sink, a successful body goes to the sink as it arrives
+	 * and only its first bytes are kept, for messages.
 	 */
 	char	   *resp;
 	size_t		resp_len;		/* bytes in resp */
 	size_t		resp_cap;
 	size_t		resp_total;		/* bytes received */
 	size_t		max_bytes;
-	ItgJsonStream *stream;
+	ItgBodySink sink;			/* feed == NULL: keep the whole body */
 	bool		too_large;
 	char		content_type[128];	/* made safe for messages when done */
 	bool		content_type_cut;	/* the header was longer */
@@ -177,7 +177,7 @@ write_callback(char *data, size_t size, size_t nmemb, void *userp)
 		return 0;				/* aborts the transfer with CURLE_WRITE_ERROR */
 	}
 	req->resp_total += n;
-	if (req->stream != NULL)
+	if (req->sink.feed != NULL)
 	{
 		long		code = 0;
 
@@ -185,7 +185,7 @@ write_callback(char *data, size_t size, size_t nmemb, void *userp)
 		if (code >= 200 && code <= 299)
 		{
 			/* Parse now, while other transfers are still under way. */
-			(void) itg_json_stream_feed(req->stream, data, n);
+			req->sink.feed(req->sink.arg, data, n);
 			n = Min(n, ITG_EXCERPT_BYTES - Min(req->resp_len, ITG_EXCERPT_BYTES));
 			if (n == 0)
 				return size * nmemb;
@@ -450,8 +450,10 @@ request_cleanup(void *arg)
 	req->headers = NULL;
 	free(req->resp);
 	req->resp = NULL;
-	itg_json_stream_free(req->stream);
-	req->stream = NULL;
+	if (req->sink.release != NULL)
+		req->sink.release(req->sink.arg);
+	req->sink.feed = NULL;
+	req->sink.release = NULL;
 }
 
 /* itg_http_release: free a request and its response now. */
@@ -470,8 +472,8 @@ launch(ItgHttpRequest *req)
 
 	req->resp_len = 0;
 	req->resp_total = 0;
-	if (req->stream != NULL)
-		itg_json_stream_reset(req->stream);
+	if (req->sink.reset != NULL)
+		req->sink.reset(req->sink.arg);
 	req->too_large = false;
 	req->status = 0;
 	req->result = CURLE_OK;
@@ -560,16 +562,6 @@ statement_time_left_ms(void)
 	return fin > now ? (int64) ((fin - now) / 1000) : 0;
 }
 
-/* Replace a text in a fixed-size buffer by its safe form, cut to fit. */
-static void
-make_buffer_safe(char *buf, size_t size, bool cut)
-{
-	char	   *safe = itg_safe_text(buf, strlen(buf), cut, 0);
-
-	strlcpy(buf, safe, pg_mbcliplen(safe, strlen(safe), size - 1) + 1);
-	pfree(safe);
-}
-
 /*
  * The request has finished for good: its header and libcurl texts are
  * made safe for messages now, once.
@@ -578,8 +570,8 @@ static void
 mark_done(ItgHttpRequest *req)
 {
 	req->state = ITG_REQ_DONE;
-	make_buffer_safe(req->content_type, sizeof(req->content_type), req->content_type_cut);
-	make_buffer_safe(req->errbuf, sizeof(req->errbuf),
+	itg_safe_buffer(req->content_type, sizeof(req->content_type), req->content_type_cut);
+	itg_safe_buffer(req->errbuf, sizeof(req->errbuf),
 					 strlen(req->errbuf) == sizeof(req->errbuf) - 1);
 }
 
@@ -797,47 +789,23 @@ itg_http_finished(ItgHttpRequest *req)
 }
 
 /*
- * itg_http_stream_json
- *		Read this request's successful body as it arrives (call before the
- *		first wait), for these attributes; read the result with
- *		itg_http_parse_page, given the same attributes.  attr_names must
- *		outlive the request.
+ * itg_http_set_sink
+ *		Hand this request's successful body to a sink as it arrives (call
+ *		before the first wait); the request keeps only the body's start,
+ *		for messages.  The sink is released with the request.
  */
 void
-itg_http_stream_json(ItgHttpRequest *req, const char *const *attr_names, int nattrs,
-					 bool single_object)
+itg_http_set_sink(ItgHttpRequest *req, const ItgBodySink *sink)
 {
-	Assert(req->state == ITG_REQ_WAITING && req->stream == NULL);
-	req->stream = itg_json_stream_new();
-	if (req->stream == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory starting an IT Glue request")));
-	itg_json_stream_expect(req->stream, attr_names, nattrs, single_object);
+	Assert(req->state == ITG_REQ_WAITING && req->sink.feed == NULL);
+	req->sink = *sink;
 }
 
-/*
- * itg_http_parse_page
- *		The finished body as a JSON:API page (see itg_parse_page).  The
- *		message left in errbuf (it may quote ids and names from the body)
- *		is safe for an error.
- */
-bool
-itg_http_parse_page(ItgHttpRequest *req, const char *const *attr_names, int nattrs,
-					bool single_object, MemoryContext cxt, ItgPage *page,
-					char *errbuf, size_t errlen)
+/* itg_http_sink_arg: the sink's argument, to read what it collected. */
+void *
+itg_http_sink_arg(ItgHttpRequest *req)
 {
-	bool		ok;
-
-	if (req->stream != NULL && req->status >= 200 && req->status <= 299)
-		ok = itg_parse_stream(req->stream, attr_names, nattrs, single_object,
-							  itg_palloc_alloc, cxt, page, errbuf, errlen);
-	else
-		ok = itg_parse_page(req->resp ? req->resp : "", req->resp_len, attr_names, nattrs,
-							single_object, itg_palloc_alloc, cxt, page, errbuf, errlen);
-	if (!ok && errlen > 0)
-		make_buffer_safe(errbuf, errlen, strlen(errbuf) == errlen - 1);
-	return ok;
+	return req->sink.arg;
 }
 
 /* itg_http_bytes: the size of the response body received. */
@@ -983,19 +951,6 @@ itg_http_raise_transport_error(ItgHttpRequest *req, const char *what)
 			 errdetail_internal("%s", reason)));
 }
 
-/* Does the response look like an HTML page? */
-static bool
-body_is_html(ItgHttpRequest *req)
-{
-	const char *p = req->resp ? req->resp : "";
-
-	if (pg_strncasecmp(req->content_type, "text/html", 9) == 0)
-		return true;
-	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-		p++;
-	return *p == '<';
-}
-
 /* The hint for a Retry-After that was not waited for: it names the wait. */
 static int
 refused_wait_hint(ItgHttpRequest *req)
@@ -1011,175 +966,22 @@ refused_wait_hint(ItgHttpRequest *req)
 }
 
 /*
- * itg_http_raise_status_error
- *		Report a non-2xx answer with the SQLSTATE its status maps to, the
- *		API's own text in the detail and the request in the context.
+ * itg_http_retry_hint
+ *		For an error about a refused (429) or failed (5xx) answer: the hint
+ *		saying what the retries did, or why a write was not retried.
  */
-void
-itg_http_raise_status_error(ItgHttpRequest *req, const char *what)
+int
+itg_http_retry_hint(ItgHttpRequest *req)
 {
-	ErrorContextCallback errcb;
-	ItgApiError api;
-	bool		parsed = false;
-	char	   *detail;
-	long		st = req->status;
-
-	if (req->resp_len > 0)
-		parsed = itg_parse_error_body(req->resp, req->resp_len, itg_palloc_alloc,
-									  CurrentMemoryContext, &api);
-	if (parsed)
-		detail = psprintf("IT Glue said: %s", itg_safe_cstring(api.all_text));
-	else if (req->resp_len == 0)
-		detail = psprintf("The response body was empty.");
-	else
-		detail = psprintf("The response (%s) starts with: %s",
-						  req->content_type[0] ? req->content_type : "no content type",
-						  itg_http_excerpt(req));
-
-	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
-
-	if (st == 401 || st == 403)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("%s: IT Glue rejected the API key (HTTP %ld)", what, st),
-				 errdetail_internal("%s", detail),
-				 errhint("Check the api_key of your user mapping for this server, and that the server's region matches the key's IT Glue region.")));
-	if (st == 404 && !parsed)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
-				 errmsg("%s: IT Glue has no such route (HTTP 404)", what),
-				 errdetail_internal("%s", detail),
-				 errhint("Check the server's url option and the foreign table's resource option.")));
-	if (st == 404)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("%s: IT Glue record not found (HTTP 404)", what),
-				 errdetail_internal("%s", detail)));
-	if (st == 422)
-	{
-		bool		taken = parsed && api.all_text && strstr(api.all_text, "has already been taken");
-
-		ereport(ERROR,
-				(errcode(taken ? ERRCODE_UNIQUE_VIOLATION : ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: IT Glue refused the request (HTTP 422)", what),
-				 errdetail_internal("%s", detail)));
-	}
-	if (st == 429)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("%s: IT Glue rate limit exceeded (HTTP 429)", what),
-				 errdetail_internal("%s", detail),
-				 req->refused_wait_ms >= 0 ? refused_wait_hint(req) :
-				 errhint("The request was tried %d time(s). Lower requests_per_minute or max_concurrency, raise max_retries, or try again later.",
-						 req->attempt + 1)));
-	if (st >= 500)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("%s: IT Glue server error (HTTP %ld)", what, st),
-				 errdetail_internal("%s", detail),
-				 req->refused_wait_ms >= 0 ? refused_wait_hint(req) :
-				 req->policy == ITG_RETRY_IDEMPOTENT ?
-				 errhint("The request was tried %d time(s). Try again later, or raise max_retries.",
-						 req->attempt + 1) :
-				 errhint("A write is not retried after a server error, because it may have been carried out. Check the record in IT Glue before trying again.")));
-	if (body_is_html(req) || !parsed)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("%s: unexpected HTTP %ld from IT Glue", what, st),
-				 errdetail_internal("%s", detail)));
-	ereport(ERROR,
-			(errcode(ERRCODE_FDW_ERROR),
-			 errmsg("%s: IT Glue returned HTTP %ld", what, st),
-			 errdetail_internal("%s", detail)));
-}
-
-/*
- * itg_pages_announced
- *		How many pages a listing has, as one of its pages says: meta's
- *		total-pages, else total-count over the page size; -1 if unknown.
- */
-int64
-itg_pages_announced(const ItgPage *page, int page_size)
-{
-	if (page->total_pages >= 0)
-		return page->total_pages;
-	if (page->total_count >= 0 && page_size > 0)
-		return (page->total_count + page_size - 1) / page_size;
-	return -1;
-}
-
-/*
- * itg_check_page_limit
- *		After page page_number of a listing: fail when reading on would pass
- *		max_pages.  A listing read to its end (reads_all) fails at page 1
- *		already when page 1 announces more pages than that; any listing
- *		fails before it asks for a page past max_pages.
- */
-void
-itg_check_page_limit(const ItgOptions *opts, const char *resource_name,
-					 const ItgPage *page, int64 page_number, int page_size,
-					 bool more_pages, bool reads_all)
-{
-	int64		announced = itg_pages_announced(page, page_size);
-
-	if (more_pages &&
-		((reads_all && announced > opts->max_pages) || page_number >= opts->max_pages))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("IT Glue %s: more than %d pages", resource_name, opts->max_pages),
-				 announced > opts->max_pages ?
-				 errdetail("IT Glue announced " INT64_FORMAT " pages of %d records.",
-						   announced, page_size) : 0,
-				 errhint("Add conditions that the API can filter on, or raise the max_pages option.")));
-}
-
-/*
- * itg_listing_has_more
- *		For a listing read to its end a page at a time (lookups, ANALYZE):
- *		whether another page follows this one, within max_pages.
- */
-bool
-itg_listing_has_more(const ItgOptions *opts, const char *resource_name,
-					 const ItgPage *page, int64 page_number, int page_size)
-{
-	bool		more = page->nrecords > 0 && page->next_page >= 0 &&
-		!(page->total_pages >= 0 && page_number >= page->total_pages);
-
-	itg_check_page_limit(opts, resource_name, page, page_number, page_size, more, true);
-	return more;
-}
-
-/*
- * itg_get_page
- *		GET one list page and parse it into the current memory context,
- *		raising the usual errors: for short, synchronous requests (lookups,
- *		estimates, ANALYZE), not for scans.
- */
-void
-itg_get_page(const ItgOptions *opts, const char *path_query,
-			 const char *const *attr_names, int nattrs,
-			 const char *what, ItgHttpStats *stats, ItgPage *page)
-{
-	ItgHttpRequest *req = itg_http_start(opts, "GET", path_query, NULL, stats);
-	char		errbuf[256];
-
-	itg_http_stream_json(req, attr_names, nattrs, false);
-	itg_http_wait(req);
-	if (!itg_http_transport_ok(req))
-		itg_http_raise_transport_error(req, what);
-	if (req->status < 200 || req->status > 299)
-		itg_http_raise_status_error(req, what);
-	if (!itg_http_parse_page(req, attr_names, nattrs, false, CurrentMemoryContext, page,
-							 errbuf, sizeof(errbuf)))
-	{
-		ErrorContextCallback errcb;
-
-		ITG_PUSH_REQUEST_CONTEXT(errcb, req);
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("%s: %s", what, errbuf)));
-	}
-	itg_http_release(req);
+	if (req->refused_wait_ms >= 0)
+		return refused_wait_hint(req);
+	if (req->status == 429)
+		return errhint("The request was tried %d time(s). Lower requests_per_minute or max_concurrency, raise max_retries, or try again later.",
+					   req->attempt + 1);
+	if (req->policy == ITG_RETRY_IDEMPOTENT)
+		return errhint("The request was tried %d time(s). Try again later, or raise max_retries.",
+					   req->attempt + 1);
+	return errhint("A write is not retried after a server error, because it may have been carried out. Check the record in IT Glue before trying again.");
 }
 
 /* itg_http_init: process-wide libcurl initialization, from _PG_init. */

@@ -173,7 +173,6 @@ extern char *itg_converter_value_text(ItgConverter *conv, const ItgRecord *rec,
 extern bool itg_converter_record_cut(ItgConverter *conv, const ItgRecord *rec);
 extern void itg_converter_fill(ItgConverter *conv, const ItgRecord *rec,
 							   Datum *values, bool *nulls);
-extern void *itg_palloc_alloc(void *ctx, size_t size);
 extern Datum itg_convert_text(const char *text, Oid type_oid, int32 typmod);
 
 /* ---------- absent.c: attributes an answer may leave out ---------- */
@@ -215,11 +214,21 @@ typedef enum ItgRetryPolicy
 extern ItgHttpRequest *itg_http_start(const ItgOptions *opts, const char *method,
 									  const char *path_query, const char *body,
 									  ItgHttpStats *stats);
-extern void itg_http_stream_json(ItgHttpRequest *req, const char *const *attr_names,
-								 int nattrs, bool single_object);
-extern bool itg_http_parse_page(ItgHttpRequest *req, const char *const *attr_names,
-								int nattrs, bool single_object, MemoryContext cxt,
-								ItgPage *page, char *errbuf, size_t errlen);
+
+/*
+ * Where a successful (2xx) body goes as it arrives, instead of being kept
+ * whole.  The functions run inside libcurl callbacks: no ereport, no palloc.
+ */
+typedef struct ItgBodySink
+{
+	void		(*feed) (void *arg, const char *data, size_t len);
+	void		(*reset) (void *arg);	/* a retry starts the body again */
+	void		(*release) (void *arg); /* the request goes away */
+	void	   *arg;
+} ItgBodySink;
+
+extern void itg_http_set_sink(ItgHttpRequest *req, const ItgBodySink *sink);
+extern void *itg_http_sink_arg(ItgHttpRequest *req);
 extern size_t itg_http_bytes(ItgHttpRequest *req);
 extern void itg_http_wait(ItgHttpRequest *req);
 extern bool itg_http_finished(ItgHttpRequest *req);
@@ -229,7 +238,7 @@ extern const char *itg_http_body(ItgHttpRequest *req, size_t *len);
 extern const char *itg_http_content_type(ItgHttpRequest *req);
 extern void itg_http_release(ItgHttpRequest *req);
 extern void itg_http_raise_transport_error(ItgHttpRequest *req, const char *what);
-extern void itg_http_raise_status_error(ItgHttpRequest *req, const char *what);
+extern int	itg_http_retry_hint(ItgHttpRequest *req);
 extern bool itg_http_transport_ok(ItgHttpRequest *req);
 
 /* How a finished write ended, as far as whether IT Glue carried it out. */
@@ -258,10 +267,56 @@ extern void itg_http_error_context(void *arg);
 		(errcb).previous = error_context_stack; \
 		error_context_stack = &(errcb); \
 	} while (0)
+extern void itg_http_init(void);
+
+/* ---------- client.c: the API client between the FDW and http.c ---------- */
+
+/* How to read one GET's answer (itg_client_read). */
+typedef struct ItgReadSpec
+{
+	const char *what;			/* "could not fetch IT Glue organizations" */
+	const char *bad_answer_what;	/* for a 2xx answer that is not the page
+									 * asked for; NULL: what */
+	const char *const *attr_names;	/* as given to itg_client_expect_json */
+	int			nattrs;
+	bool		single_object;	/* a show route: data is one object */
+	bool		one_record;		/* ...and it must hold exactly one record */
+	bool		missing_ok;		/* return a 404 to the caller */
+	bool		refusal_ok;		/* return a 422 to the caller */
+} ItgReadSpec;
+
+/* What an error answer of IT Glue means (one table: client.c). */
+typedef enum ItgApiErrorKind
+{
+	ITG_APIERR_TAKEN,			/* a unique value is taken */
+	ITG_APIERR_BLANK,			/* a required value is missing */
+	ITG_APIERR_NO_REFERENT,		/* an id refers to nothing */
+	ITG_APIERR_PSA_SYNCED,		/* the record is PSA-synced */
+	ITG_APIERR_REFUSED,			/* any other refusal */
+	ITG_APIERR_NOT_FOUND		/* no such record */
+} ItgApiErrorKind;
+
+typedef struct ItgApiErrorRule
+{
+	long		status;			/* HTTP status */
+	const char *text;			/* recognised in IT Glue's errors; NULL: any */
+	ItgApiErrorKind kind;
+	int			sqlstate;
+} ItgApiErrorRule;
+
+extern void *itg_palloc_alloc(void *ctx, size_t size);
+extern void itg_client_expect_json(ItgHttpRequest *req, const char *const *attr_names,
+								   int nattrs, bool single_object);
+extern long itg_client_read(ItgHttpRequest *req, const ItgReadSpec *spec,
+							MemoryContext cxt, ItgPage *page);
+extern const ItgApiErrorRule *itg_api_error_rule(long status, const char *text);
+extern bool itg_client_api_error(ItgHttpRequest *req, ItgApiError *api);
+extern void itg_client_raise_status_error(ItgHttpRequest *req, const char *what);
+extern void itg_client_raise_bad_answer(ItgHttpRequest *req, const char *what,
+										const char *problem);
 extern void itg_get_page(const ItgOptions *opts, const char *path_query,
 						 const char *const *attr_names, int nattrs,
 						 const char *what, ItgHttpStats *stats, ItgPage *page);
-extern void itg_http_init(void);
 extern int64 itg_pages_announced(const ItgPage *page, int page_size);
 extern void itg_check_page_limit(const ItgOptions *opts, const char *resource_name,
 								 const ItgPage *page, int64 page_number, int page_size,
@@ -275,6 +330,7 @@ extern void itg_redact_init(void);
 extern void itg_redact_remember_key(const char *key);
 extern char *itg_safe_text(const char *text, size_t len, bool cut, size_t max_bytes);
 extern char *itg_safe_cstring(const char *text);
+extern void itg_safe_buffer(char *buf, size_t size, bool cut);
 
 /* ---------- deparse.c: what goes to the API, and the request text ---------- */
 

@@ -281,64 +281,78 @@ raise_write_error(ItgModifyState *ms, ItgHttpRequest *req, const char *what,
 				  const char *record_id)
 {
 	long		status = itg_http_status(req);
-	size_t		len;
-	const char *body = itg_http_body(req, &len);
 	ItgApiError api;
-	bool		parsed = itg_parse_error_body(body, len, itg_palloc_alloc,
-											  CurrentMemoryContext, &api);
+	bool		parsed;
+	const ItgApiErrorRule *rule;
 	const char *res = ms->opts->resource->singular;
+	const char *column;
+	const char *text;
 	ErrorContextCallback errcb;
 
 	if (!itg_http_transport_ok(req))
 		itg_http_raise_transport_error(req, what);
+	parsed = itg_client_api_error(req, &api);
+	rule = parsed ? itg_api_error_rule(status, api.all_text) : NULL;
+	if (rule == NULL || (rule->kind == ITG_APIERR_NOT_FOUND && record_id == NULL))
+		itg_client_raise_status_error(req, what);
 
+	column = column_for_pointer(ms->cols, api.pointer);
+	text = itg_safe_cstring(api.all_text);
 	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
-
-	if (status == 422 && parsed)
+	switch (rule->kind)
 	{
-		const char *column = column_for_pointer(ms->cols, api.pointer);
-		const char *text = itg_safe_cstring(api.all_text);
-
-		if (strstr(text, "has already been taken"))
+		case ITG_APIERR_TAKEN:
 			ereport(ERROR,
-					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("%s: the %s is already taken in IT Glue", what,
-							column ? psprintf("value of column \"%s\"", column) : "value"),
+					(errcode(rule->sqlstate),
+					 column ?
+					 errmsg("%s: the value of column \"%s\" is already taken in IT Glue",
+							what, column) :
+					 errmsg("%s: the value is already taken in IT Glue", what),
 					 errdetail_internal("IT Glue said: %s", text),
 					 ms->operation == CMD_INSERT ?
 					 errhint("Use INSERT ... ON CONFLICT DO NOTHING to skip rows whose name is taken.") : 0));
-		if (strstr(text, "can't be blank") || strstr(text, "is required"))
+			break;
+		case ITG_APIERR_BLANK:
 			ereport(ERROR,
-					(errcode(ERRCODE_NOT_NULL_VIOLATION),
-					 errmsg("%s: %s must not be empty in IT Glue", what,
-							column ? psprintf("column \"%s\"", column) : "a required value"),
+					(errcode(rule->sqlstate),
+					 column ?
+					 errmsg("%s: column \"%s\" must not be empty in IT Glue", what, column) :
+					 errmsg("%s: a required value must not be empty in IT Glue", what),
 					 errdetail_internal("IT Glue said: %s", text)));
-		if (strstr(text, "must exist") || strstr(text, "does not exist"))
+			break;
+		case ITG_APIERR_NO_REFERENT:
 			ereport(ERROR,
-					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-					 errmsg("%s: %s refers to a record that does not exist in IT Glue", what,
-							column ? psprintf("column \"%s\"", column) : "a value"),
+					(errcode(rule->sqlstate),
+					 column ?
+					 errmsg("%s: column \"%s\" refers to a record that does not exist in IT Glue",
+							what, column) :
+					 errmsg("%s: a value refers to a record that does not exist in IT Glue",
+							what),
 					 errdetail_internal("IT Glue said: %s", text),
 					 errhint("Look the id up in the organization_types or organization_statuses table.")));
-		if (strstr(text, "PSA") || strstr(text, "synced"))
+			break;
+		case ITG_APIERR_PSA_SYNCED:
 			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
+					(errcode(rule->sqlstate),
 					 errmsg("%s: IT Glue %s %s is synced with a PSA, so only %s can be changed there",
 							what, res, record_id ? record_id : "", psa_writable_columns(ms->cols)),
 					 errdetail_internal("IT Glue said: %s", text),
 					 errhint("Change the other fields in the PSA; they sync to IT Glue from there.")));
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: IT Glue refused the values (HTTP 422)", what),
-				 errdetail_internal("IT Glue said: %s", text)));
+			break;
+		case ITG_APIERR_REFUSED:
+			ereport(ERROR,
+					(errcode(rule->sqlstate),
+					 errmsg("%s: IT Glue refused the values (HTTP 422)", what),
+					 errdetail_internal("IT Glue said: %s", text)));
+			break;
+		case ITG_APIERR_NOT_FOUND:
+			ereport(ERROR,
+					(errcode(rule->sqlstate),
+					 errmsg("%s: IT Glue %s %s does not exist", what, res, record_id),
+					 errdetail_internal("IT Glue said: %s", text)));
+			break;
 	}
-	if (status == 404 && parsed && record_id != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("%s: IT Glue %s %s does not exist", what, res, record_id),
-				 errdetail_internal("IT Glue said: %s", itg_safe_cstring(api.all_text))));
-	error_context_stack = errcb.previous;
-	itg_http_raise_status_error(req, what);
+	pg_unreachable();
 }
 
 /*
@@ -525,39 +539,27 @@ record_path(ItgModifyState *ms, const char *id)
 static ItgRecord *
 read_full_record(ItgModifyState *ms, const char *id)
 {
-	char	   *what = psprintf("could not read IT Glue %s %s", ms->opts->resource->singular, id);
 	ItgHttpRequest *req = itg_http_start(ms->opts, "GET", record_path(ms, id), NULL, &ms->stats);
 	ItgPage		page;
-	char		errbuf[256];
-	long		status;
+	ItgReadSpec spec = {
+		.what = psprintf("could not read IT Glue %s %s", ms->opts->resource->singular, id),
+		.attr_names = ms->attr_names,
+		.nattrs = ms->nattr_names,
+		.single_object = true,
+		.one_record = true,
+		.missing_ok = true,
+	};
 
-	itg_http_wait(req);
-	if (!itg_http_transport_ok(req))
-		itg_http_raise_transport_error(req, what);
-	status = itg_http_status(req);
-	if (status == 404)
+	itg_client_expect_json(req, ms->attr_names, ms->nattr_names, true);
+	if (itg_client_read(req, &spec, CurrentMemoryContext, &page) == 404)
 	{
 		itg_http_release(req);
 		return NULL;
 	}
-	if (status < 200 || status > 299)
-		itg_http_raise_status_error(req, what);
-	if (itg_http_parse_page(req, ms->attr_names, ms->nattr_names, true, CurrentMemoryContext,
-							&page, errbuf, sizeof(errbuf)) &&
-		!same_id(page.records[0].id, id))
-		snprintf(errbuf, sizeof(errbuf), "the answer is record %s",
-				 itg_safe_cstring(page.records[0].id));
-	else if (page.nrecords == 1)
-		errbuf[0] = '\0';
-	if (errbuf[0] != '\0')
-	{
-		ErrorContextCallback errcb;
-
-		ITG_PUSH_REQUEST_CONTEXT(errcb, req);
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("%s: %s", what, errbuf)));
-	}
+	if (!same_id(page.records[0].id, id))
+		itg_client_raise_bad_answer(req, spec.what,
+									psprintf("the answer is record %s",
+											 itg_safe_cstring(page.records[0].id)));
 	itg_http_release(req);
 	return &page.records[0];
 }
@@ -610,12 +612,11 @@ perform_write(WriteCall *call)
 		}
 		if (itg_http_transport_ok(req) && status == 422 && call->allow_taken)
 		{
-			size_t		len;
-			const char *body = itg_http_body(req, &len);
 			ItgApiError api;
+			const ItgApiErrorRule *rule = itg_client_api_error(req, &api) ?
+				itg_api_error_rule(status, api.all_text) : NULL;
 
-			if (itg_parse_error_body(body, len, itg_palloc_alloc, CurrentMemoryContext, &api) &&
-				strstr(api.all_text, "has already been taken"))
+			if (rule != NULL && rule->kind == ITG_APIERR_TAKEN)
 			{
 				itg_http_release(req);
 				return NULL;

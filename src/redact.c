@@ -549,3 +549,13 @@ itg_redact_init(void)
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = redact_emit_log_hook;
 }
+
+/* Replace a text in a fixed-size buffer by its safe form, cut to fit. */
+void
+itg_safe_buffer(char *buf, size_t size, bool cut)
+{
+	char	   *safe = itg_safe_text(buf, strlen(buf), cut, 0);
+
+	strlcpy(buf, safe, pg_mbcliplen(safe, strlen(safe), size - 1) + 1);
+	pfree(safe);
+}

@@ -335,8 +335,8 @@ request_next_page(ItgScanState *ss)
 
 	Assert(ss->ninflight < ITG_MAX_INFLIGHT);
 	ss->inflight[ss->ninflight] = itg_http_start(ss->opts, "GET", pq, NULL, &ss->stats);
-	itg_http_stream_json(ss->inflight[ss->ninflight], ss->attr_names, ss->nattr_names,
-						 ss->show_id != NULL);
+	itg_client_expect_json(ss->inflight[ss->ninflight], ss->attr_names, ss->nattr_names,
+						   ss->show_id != NULL);
 	ss->inflight_page[ss->ninflight] = ss->next_page;
 	ss->ninflight++;
 	ss->next_page++;
@@ -374,22 +374,18 @@ fill_pipeline(ItgScanState *ss)
 	}
 }
 
+/* What a page that cannot be used is an error about. */
+static char *
+bad_page_what(ItgScanState *ss)
+{
+	return psprintf("could not read IT Glue %s", ss->opts->resource->name);
+}
+
 /* Raise a clear error about a response that is not a usable page. */
 static void
 bad_page(ItgScanState *ss, ItgHttpRequest *req, const char *problem)
 {
-	ErrorContextCallback errcb;
-	size_t		len;
-
-	itg_http_body(req, &len);
-	ITG_PUSH_REQUEST_CONTEXT(errcb, req);
-	ereport(ERROR,
-			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-			 errmsg("could not read IT Glue %s: %s", ss->opts->resource->name, problem),
-			 errdetail("HTTP %ld, %zu bytes%s%s%s.", itg_http_status(req), itg_http_bytes(req),
-					   itg_http_content_type(req)[0] ? ", " : "",
-					   itg_http_content_type(req),
-					   len > 0 ? psprintf(", starting with: %s", itg_http_excerpt(req)) : "")));
+	itg_client_raise_bad_answer(req, bad_page_what(ss), problem);
 }
 
 /*
@@ -559,7 +555,7 @@ complete_truncated_values(ItgScanState *ss)
 			itg_append_encoded(&path, ss->page.records[which[k]].id);
 			old = MemoryContextSwitchTo(ss->request_cxt);
 			reqs[k] = itg_http_start(ss->opts, "GET", path.data, NULL, &ss->stats);
-			itg_http_stream_json(reqs[k], ss->attr_names, ss->nattr_names, true);
+			itg_client_expect_json(reqs[k], ss->attr_names, ss->nattr_names, true);
 			MemoryContextSwitchTo(old);
 			pfree(path.data);
 		}
@@ -568,30 +564,23 @@ complete_truncated_values(ItgScanState *ss)
 		{
 			ItgRecord  *rec = &ss->page.records[which[k]];
 			ItgPage		one;
-			char		errbuf[256];
-			long		status;
+			ItgReadSpec spec = {
+				.what = psprintf("could not fetch IT Glue %s %s",
+								 ss->opts->resource->singular,
+								 itg_safe_cstring(rec->id)),
+				.bad_answer_what = bad_page_what(ss),
+				.attr_names = ss->attr_names,
+				.nattrs = ss->nattr_names,
+				.single_object = true,
+				.one_record = true,
+				.missing_ok = true,
+			};
 
-			itg_http_wait(reqs[k]);
-			if (!itg_http_transport_ok(reqs[k]))
-				itg_http_raise_transport_error(reqs[k],
-											   psprintf("could not fetch IT Glue %s %s",
-														ss->opts->resource->singular,
-														itg_safe_cstring(rec->id)));
-			status = itg_http_status(reqs[k]);
-			if (status == 404)
+			if (itg_client_read(reqs[k], &spec, ss->batch_cxt, &one) == 404)
 			{
 				/* Deleted since the list was read: it is gone now. */
 				rec->values = NULL;
 			}
-			else if (status < 200 || status > 299)
-				itg_http_raise_status_error(reqs[k],
-											psprintf("could not fetch IT Glue %s %s",
-													 ss->opts->resource->singular,
-													 itg_safe_cstring(rec->id)));
-			else if (!itg_http_parse_page(reqs[k], ss->attr_names, ss->nattr_names, true,
-										  ss->batch_cxt, &one, errbuf, sizeof(errbuf)) ||
-					 one.nrecords != 1)
-				bad_page(ss, reqs[k], one.nrecords == 1 ? errbuf : "no record in the answer");
 			else
 				rec->values = one.records[0].values;
 			itg_http_release(reqs[k]);
@@ -638,11 +627,17 @@ take_page(ItgScanState *ss)
 	ItgHttpRequest *req = ss->inflight[0];
 	int64		page_number = ss->inflight_page[0];
 	long		status;
-	const char *body;
-	size_t		len;
-	char		errbuf[256];
-	bool		ok;
-	char	   *what;
+	ItgReadSpec spec = {
+		.what = psprintf("could not fetch IT Glue %s", ss->opts->resource->name),
+		.bad_answer_what = bad_page_what(ss),
+		.attr_names = ss->attr_names,
+		.nattrs = ss->nattr_names,
+		.single_object = ss->show_id != NULL,
+		.missing_ok = ss->show_id != NULL,
+		/* IT Glue may refuse a date range: the first page tells. */
+		.refusal_ok = !ss->skip_ranges && page_number == 1 && ss->query_index == 0 &&
+		has_range_items(ss),
+	};
 
 	/* While waiting for the oldest page, keep the pipeline full. */
 	while (!itg_http_finished(req))
@@ -650,27 +645,21 @@ take_page(ItgScanState *ss)
 		itg_http_wait_any();
 		fill_pipeline(ss);
 	}
-	what = psprintf("could not fetch IT Glue %s", ss->opts->resource->name);
-	if (!itg_http_transport_ok(req))
-		itg_http_raise_transport_error(req, what);
-	status = itg_http_status(req);
-	body = itg_http_body(req, &len);
-
-	if (ss->show_id != NULL && status == 404)
+	MemoryContextReset(ss->batch_cxt);
+	status = itg_client_read(req, &spec, ss->batch_cxt, &ss->page);
+	if (status == 404)
 	{
 		ItgApiError api;
 
 		/* A JSON 404 on a show route means "no such record": no rows. */
-		if (itg_parse_error_body(body, len, itg_palloc_alloc, CurrentMemoryContext, &api))
-		{
-			release_inflight(ss);
-			memset(&ss->page, 0, sizeof(ss->page));
-			ss->query_exhausted = true;
-			return false;
-		}
+		if (!itg_client_api_error(req, &api))
+			itg_client_raise_status_error(req, spec.what);
+		release_inflight(ss);
+		memset(&ss->page, 0, sizeof(ss->page));
+		ss->query_exhausted = true;
+		return false;
 	}
-	if (status == 422 && !ss->skip_ranges && page_number == 1 && ss->query_index == 0 &&
-		has_range_items(ss))
+	if (status == 422)
 	{
 		/*
 		 * IT Glue may refuse long or open date ranges ("cannot be longer
@@ -681,23 +670,13 @@ take_page(ItgScanState *ss)
 				(errmsg_internal("IT Glue refused a date range filter; filtering locally")));
 		ss->skip_ranges = true;
 		release_inflight(ss);
+		memset(&ss->page, 0, sizeof(ss->page));
 		ss->started = false;
 		ss->query_exhausted = false;
 		ss->next_page = 1;
 		ss->total_pages = ss->total_count = -1;
 		return false;
 	}
-	if (status < 200 || status > 299)
-		itg_http_raise_status_error(req, what);
-
-	if (pg_strncasecmp(itg_http_content_type(req), "text/html", 9) == 0)
-		bad_page(ss, req, "the response is an HTML page, not JSON");
-
-	MemoryContextReset(ss->batch_cxt);
-	ok = itg_http_parse_page(req, ss->attr_names, ss->nattr_names, ss->show_id != NULL,
-							 ss->batch_cxt, &ss->page, errbuf, sizeof(errbuf));
-	if (!ok)
-		bad_page(ss, req, errbuf);
 	/* Attributes the answer left out but the request's filter fixed. */
 	if (ss->show_id == NULL)
 		itg_fill_known_values(list_nth(ss->known, ss->query_index), &ss->page);
