@@ -22,7 +22,8 @@ OBJS = \
 	src/pacing.o \
 	src/redact.o \
 	src/jsonapi.o \
-	src/jsonscan.o
+	src/jsonscan.o \
+	src/recshape.o
 
 EXTENSION = it_glue_fdw
 DATA = $(wildcard sql/it_glue_fdw--*.sql)
@@ -60,4 +61,4 @@ dist:
 .PHONY: dist
 
 # Every object depends on the private headers (PGXS does not track them).
-$(OBJS): src/it_glue_fdw.h src/compat.h src/jsonapi.h src/jsonscan.h
+$(OBJS): src/it_glue_fdw.h src/compat.h src/jsonapi.h src/jsonscan.h src/recshape.h

@@ -17,6 +17,7 @@
  */
 #include "jsonapi.h"
 #include "jsonscan.h"
+#include "recshape.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -218,11 +219,11 @@ struct ItgJsonStream
 	char	   *body;			/* every byte received */
 	size_t		body_len;
 	size_t		body_cap;
+	bool		use_scanner;	/* try the fast scan (false: json-c only) */
 	ItgScan    *scan;			/* the fast scan, when the attributes are known */
 	char		err[256];
 };
 
-bool		itg_json_fast_scan = true;
 bool		itg_json_escape_non_ascii = false;
 
 /* Total length of the UTF-8 sequence a lead byte starts (1 if not a lead). */
@@ -552,7 +553,25 @@ itg_json_stream_new(void)
 		return NULL;
 	}
 	json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT);
+	s->use_scanner = true;
 	return s;
+}
+
+/*
+ * itg_json_stream_use_scanner
+ *		Whether the fast scanner may read this stream's body (it may unless
+ *		told otherwise; tests turn it off to compare with json-c).  Call
+ *		before itg_json_stream_expect.
+ */
+void
+itg_json_stream_use_scanner(ItgJsonStream *s, bool use_scanner)
+{
+	s->use_scanner = use_scanner;
+	if (!use_scanner)
+	{
+		itg_scan_free(s->scan);
+		s->scan = NULL;
+	}
 }
 
 /*
@@ -567,7 +586,7 @@ itg_json_stream_expect(ItgJsonStream *s, const char *const *attr_names, int natt
 					   bool single_object)
 {
 	itg_scan_free(s->scan);
-	s->scan = itg_json_fast_scan ? itg_scan_new(attr_names, nattrs, single_object) : NULL;
+	s->scan = s->use_scanner ? itg_scan_new(attr_names, nattrs, single_object) : NULL;
 }
 
 void
@@ -1155,19 +1174,16 @@ meta_int(json_object *meta, const char *key, bool marked)
 	return -1;
 }
 
-/* Attribute positions remembered between the records of one page. */
-#define ITG_MAX_ORDER_HINTS 128
-
 /*
  * parse_record
  *		Copy the id and the requested attributes of one resource object.
  */
 static bool
-parse_record(json_object *item, int index, ItgRecord *rec,
-			 const char *const *attr_names, int nattrs, int *order_hint,
-			 const int *dup_next, bool marked,
-			 ItgAllocFn alloc, void *alloc_ctx, char *errbuf, size_t errlen)
+parse_record(json_object *item, int index, ItgRecord *rec, ItgRecordShape *shape,
+			 bool marked, ItgAllocFn alloc, void *alloc_ctx, char *errbuf, size_t errlen)
 {
+	const char *const *attr_names = shape->names;
+	int			nattrs = shape->nattrs;
 	json_object *id;
 	json_object *attrs = NULL;
 	const char *id_text;
@@ -1230,41 +1246,17 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 	if (attrs == NULL)
 		return true;
 
-	/*
-	 * One pass over the attributes.  Records of one page list their
-	 * attributes in the same order, so the slot that matched at this
-	 * position last time is tried first (one comparison instead of a hash
-	 * lookup per wanted attribute).
-	 */
+	/* One pass over the attributes (the shape remembers their positions). */
 	{
 		int			position = 0;
 
 		json_object_object_foreach(attrs, key, v)
 		{
-			int			slot = -1;
+			int			slot = itg_shape_slot(shape, key, strlen(key), position++);
 			bool		has_nul;
 			bool		bad_number;
 
-			if (position < ITG_MAX_ORDER_HINTS && order_hint[position] >= 0 &&
-				order_hint[position] < nattrs &&
-				attr_names[order_hint[position]] != NULL &&
-				strcmp(attr_names[order_hint[position]], key) == 0)
-				slot = order_hint[position];
-			else
-			{
-				for (int i = 0; i < nattrs; i++)
-					if (attr_names[i] != NULL && strcmp(attr_names[i], key) == 0)
-					{
-						slot = i;
-						break;
-					}
-				if (position < ITG_MAX_ORDER_HINTS)
-					order_hint[position] = slot;
-			}
-			position++;
-			/* ITG_ATTR_ALL is not an attribute name, even if a key spells it. */
-			if (slot < 0 || (attr_names[slot][0] == ITG_ATTR_ALL[0] &&
-							  strcmp(attr_names[slot], ITG_ATTR_ALL) == 0))
+			if (slot < 0)
 				continue;
 			if (!extract_value(v, marked, &rec->values[slot], alloc, alloc_ctx, &has_nul,
 							   errbuf, errlen, &bad_number))
@@ -1281,7 +1273,8 @@ parse_record(json_object *item, int index, ItgRecord *rec,
 				goto oom;
 			}
 			/* A name asked for twice fills every slot that asked. */
-			for (int i = dup_next[slot]; i >= 0; i = dup_next[i])
+			for (int i = itg_shape_same_name(shape, slot); i >= 0;
+				 i = itg_shape_same_name(shape, i))
 				rec->values[i] = rec->values[slot];
 		}
 	}
@@ -1305,31 +1298,13 @@ extract_page(json_object *root, bool marked, const char *const *attr_names, int 
 	json_object *data;
 	json_object *meta;
 	bool		ok = false;
-	int			order_hint[ITG_MAX_ORDER_HINTS];
-	int		   *dup_next = NULL;
+	ItgRecordShape shape;
 
-	memset(order_hint, -1, sizeof(order_hint));
-
-	/* For each slot, the next slot asking for the same name (or -1). */
-	if (nattrs > 0)
+	if (!itg_shape_init(&shape, attr_names, nattrs, alloc, alloc_ctx))
 	{
-		dup_next = alloc(alloc_ctx, sizeof(int) * nattrs);
-		if (dup_next == NULL)
-		{
-			set_error(errbuf, errlen, "out of memory while reading the response");
-			json_object_put(root);
-			return false;
-		}
-		for (int i = 0; i < nattrs; i++)
-		{
-			dup_next[i] = -1;
-			for (int j = i + 1; j < nattrs && attr_names[i] != NULL; j++)
-				if (attr_names[j] != NULL && strcmp(attr_names[i], attr_names[j]) == 0)
-				{
-					dup_next[i] = j;
-					break;
-				}
-		}
+		set_error(errbuf, errlen, "out of memory while reading the response");
+		json_object_put(root);
+		return false;
 	}
 
 	if (json_object_get_type(root) != json_type_object)
@@ -1349,12 +1324,11 @@ extract_page(json_object *root, bool marked, const char *const *attr_names, int 
 	if (json_object_object_get_ex(root, "meta", &meta) && meta != NULL &&
 		json_object_get_type(meta) == json_type_object)
 	{
-		page->current_page = meta_int(meta, "current-page", marked);
-		page->next_page = meta_int(meta, "next-page", marked);
-		page->total_pages = meta_int(meta, "total-pages", marked);
-		page->total_count = meta_int(meta, "total-count", marked);
-		page->has_meta = (page->current_page >= 0 || page->total_pages >= 0 ||
-						  page->total_count >= 0);
+		int64_t		numbers[ITG_META_NKEYS];
+
+		for (int k = 0; k < ITG_META_NKEYS; k++)
+			numbers[k] = meta_int(meta, itg_meta_keys[k], marked);
+		itg_page_set_meta(page, numbers);
 	}
 
 	if (single_object)
@@ -1376,8 +1350,8 @@ extract_page(json_object *root, bool marked, const char *const *attr_names, int 
 			set_error(errbuf, errlen, "out of memory while reading the response");
 			goto done;
 		}
-		if (!parse_record(data, 0, &page->records[0], attr_names, nattrs, order_hint,
-						  dup_next, marked, alloc, alloc_ctx, errbuf, errlen))
+		if (!parse_record(data, 0, &page->records[0], &shape, marked, alloc, alloc_ctx,
+						  errbuf, errlen))
 			goto done;
 		page->nrecords = 1;
 		ok = true;
@@ -1402,8 +1376,8 @@ extract_page(json_object *root, bool marked, const char *const *attr_names, int 
 		for (size_t i = 0; i < n; i++)
 		{
 			if (!parse_record(json_object_array_get_idx(data, i), (int) i,
-							  &page->records[i], attr_names, nattrs, order_hint,
-							  dup_next, marked, alloc, alloc_ctx, errbuf, errlen))
+							  &page->records[i], &shape, marked, alloc, alloc_ctx,
+							  errbuf, errlen))
 				goto done;
 		}
 		page->nrecords = (int) n;
@@ -1422,12 +1396,10 @@ init_page(ItgPage *page)
 	page->current_page = page->next_page = page->total_pages = page->total_count = -1;
 }
 
-bool
-itg_parse_page(const char *body, size_t len,
-			   const char *const *attr_names, int nattrs,
-			   bool single_object,
-			   ItgAllocFn alloc, void *alloc_ctx,
-			   ItgPage *page, char *errbuf, size_t errlen)
+static bool
+parse_whole_body(const char *body, size_t len, const char *const *attr_names, int nattrs,
+				 bool single_object, bool use_scanner, ItgAllocFn alloc, void *alloc_ctx,
+				 ItgPage *page, char *errbuf, size_t errlen)
 {
 	ItgJsonStream *s = itg_json_stream_new();
 	bool		ok;
@@ -1438,12 +1410,35 @@ itg_parse_page(const char *body, size_t len,
 		set_error(errbuf, errlen, "out of memory while parsing the response");
 		return false;
 	}
+	itg_json_stream_use_scanner(s, use_scanner);
 	if (body != NULL)
 		(void) itg_json_stream_feed(s, body, len);
 	ok = itg_parse_stream(s, attr_names, nattrs, single_object, alloc, alloc_ctx,
 						  page, errbuf, errlen);
 	itg_json_stream_free(s);
 	return ok;
+}
+
+bool
+itg_parse_page(const char *body, size_t len,
+			   const char *const *attr_names, int nattrs,
+			   bool single_object,
+			   ItgAllocFn alloc, void *alloc_ctx,
+			   ItgPage *page, char *errbuf, size_t errlen)
+{
+	return parse_whole_body(body, len, attr_names, nattrs, single_object, true,
+							alloc, alloc_ctx, page, errbuf, errlen);
+}
+
+bool
+itg_parse_page_json_c(const char *body, size_t len,
+					  const char *const *attr_names, int nattrs,
+					  bool single_object,
+					  ItgAllocFn alloc, void *alloc_ctx,
+					  ItgPage *page, char *errbuf, size_t errlen)
+{
+	return parse_whole_body(body, len, attr_names, nattrs, single_object, false,
+							alloc, alloc_ctx, page, errbuf, errlen);
 }
 
 bool
@@ -1459,7 +1454,7 @@ itg_parse_stream(ItgJsonStream *s,
 	init_page(page);
 
 	/* The fast scan first; json-c for whatever it does not take. */
-	if (itg_json_fast_scan && !s->failed && s->carry_len == 0 && s->body_len > 0)
+	if (s->use_scanner && !s->failed && s->carry_len == 0 && s->body_len > 0)
 	{
 		if (s->scan != NULL &&
 			!itg_scan_matches(s->scan, attr_names, nattrs, single_object))

@@ -101,6 +101,7 @@ extern bool itg_parse_page(const char *body, size_t len,
 typedef struct ItgJsonStream ItgJsonStream;
 
 extern ItgJsonStream *itg_json_stream_new(void);	/* NULL when out of memory */
+extern void itg_json_stream_use_scanner(ItgJsonStream *stream, bool use_scanner);
 extern void itg_json_stream_expect(ItgJsonStream *stream,
 								   const char *const *attr_names, int nattrs,
 								   bool single_object);
@@ -115,10 +116,14 @@ extern bool itg_parse_stream(ItgJsonStream *stream,
 
 /*
  * Pages are read by the fast scanner (src/jsonscan.c) and, when it does not
- * take a body, by json-c.  Tests set this to false to read every body with
- * json-c and compare.
+ * take a body, by json-c.  itg_parse_page_json_c reads with json-c only,
+ * for tests that compare the two.
  */
-extern bool itg_json_fast_scan;
+extern bool itg_parse_page_json_c(const char *body, size_t len,
+								  const char *const *attr_names, int nattrs,
+								  bool single_object,
+								  ItgAllocFn alloc, void *alloc_ctx,
+								  ItgPage *page, char *errbuf, size_t errlen);
 
 /*
  * Give json-c non-ASCII text as \u escapes even where its strict mode takes

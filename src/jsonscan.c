@@ -25,6 +25,7 @@
  *-------------------------------------------------------------------------
  */
 #include "jsonscan.h"
+#include "recshape.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +35,6 @@
 /* Deepest nesting a skipped value may reach (json-c allows ITG_JSON_MAX_DEPTH). */
 #define SCAN_MAX_DEPTH 32
 /* Member positions whose attribute match is remembered between records. */
-#define SCAN_HINTS 128
 /* Results larger than this are left to json-c (and its limits). */
 #define SCAN_MAX_RESULT_BYTES ((size_t) 256 * 1024 * 1024)
 
@@ -67,23 +67,12 @@ typedef struct ScanValue
 	size_t		len;
 } ScanValue;
 
-/* The attribute slot the member at one position matched in the last record. */
-typedef struct Hint
-{
-	int			slot;			/* -1: not a wanted attribute */
-	size_t		key_off;		/* that member's name, in the body */
-	size_t		key_len;
-} Hint;
 
 struct ItgScan
 {
 	/* what to copy out */
-	const char *const *names;
-	int			nattrs;
+	ItgRecordShape shape;		/* slots of the requested attributes */
 	bool		single;			/* "data" is one object (a show response) */
-	size_t	   *name_len;
-	int		   *dup_next;		/* next slot asking for the same name, or -1 */
-	Hint		hints[SCAN_HINTS];
 
 	/* where the scan is */
 	ScanState	state;
@@ -91,7 +80,7 @@ struct ItgScan
 	size_t		retry_at;		/* body length worth trying the step again at */
 	bool		seen_data;
 	bool		seen_meta;
-	int64_t		meta[4];		/* current-page, next-page, total-pages, total-count */
+	int64_t		meta[ITG_META_NKEYS];
 
 	/* what was copied out */
 	size_t		nrecords;
@@ -110,7 +99,6 @@ typedef struct Cursor
 	const char *end;
 } Cursor;
 
-static const char *const meta_keys[4] = {"current-page", "next-page", "total-pages", "total-count"};
 
 /* ---------- results ---------- */
 
@@ -155,7 +143,7 @@ static bool
 reserve_record(ItgScan *s)
 {
 	size_t		cap;
-	size_t		per = (size_t) (s->nattrs > 0 ? s->nattrs : 1);
+	size_t		per = (size_t) (s->shape.nattrs > 0 ? s->shape.nattrs : 1);
 	ScanValue  *ids;
 	ScanValue  *values;
 
@@ -712,35 +700,6 @@ scan_scalar(ItgScan *s, Cursor *c, ScanValue *out)
 	}
 }
 
-/* The slot an attribute name asks for (-1: not wanted); see Hint. */
-static int
-find_slot(ItgScan *s, const char *body, const char *key, size_t key_len, int position)
-{
-	int			slot = -1;
-
-	if (position < SCAN_HINTS)
-	{
-		Hint	   *h = &s->hints[position];
-
-		if (h->key_len == key_len && memcmp(body + h->key_off, key, key_len) == 0)
-			return h->slot;
-	}
-	for (int i = 0; i < s->nattrs; i++)
-		if (s->names[i] != NULL && s->name_len[i] == key_len &&
-			memcmp(s->names[i], key, key_len) == 0)
-		{
-			slot = i;
-			break;
-		}
-	if (position < SCAN_HINTS)
-	{
-		s->hints[position].slot = slot;
-		s->hints[position].key_off = (size_t) (key - body);
-		s->hints[position].key_len = key_len;
-	}
-	return slot;
-}
-
 /* The "attributes" object of a record, at its '{'. */
 static Step
 scan_attributes(ItgScan *s, Cursor *c, ScanValue *vals)
@@ -767,7 +726,7 @@ scan_attributes(ItgScan *s, Cursor *c, ScanValue *vals)
 			return STEP_BAIL;
 		if ((r = scan_key(c, &key, &key_len)) != STEP_OK)
 			return r;
-		slot = find_slot(s, c->body, key, key_len, position++);
+		slot = itg_shape_slot(&s->shape, key, key_len, position++);
 		if (slot < 0)
 			r = skip_value(c, 4);
 		else if (vals[slot].kind != ITG_JSON_ABSENT)
@@ -775,7 +734,8 @@ scan_attributes(ItgScan *s, Cursor *c, ScanValue *vals)
 		else if ((r = scan_scalar(s, c, &vals[slot])) == STEP_OK)
 		{
 			/* A name asked for twice fills every slot that asked. */
-			for (int i = s->dup_next[slot]; i >= 0; i = s->dup_next[i])
+			for (int i = itg_shape_same_name(&s->shape, slot); i >= 0;
+				 i = itg_shape_same_name(&s->shape, i))
 				vals[i] = vals[slot];
 		}
 		if (r != STEP_OK)
@@ -817,8 +777,8 @@ scan_record(ItgScan *s, Cursor *c)
 
 	if (!reserve_record(s))
 		return STEP_BAIL;
-	vals = s->values + s->nrecords * (size_t) s->nattrs;
-	for (int i = 0; i < s->nattrs; i++)
+	vals = s->values + s->nrecords * (size_t) s->shape.nattrs;
+	for (int i = 0; i < s->shape.nattrs; i++)
 		vals[i].kind = ITG_JSON_ABSENT;
 
 	c->p++;
@@ -877,7 +837,7 @@ out:
 static Step
 scan_meta(ItgScan *s, Cursor *c)
 {
-	int64_t		meta[4] = {-1, -1, -1, -1};
+	int64_t		meta[ITG_META_NKEYS] = {-1, -1, -1, -1};
 	Step		r;
 	bool		closed;
 
@@ -897,8 +857,8 @@ scan_meta(ItgScan *s, Cursor *c)
 				return STEP_BAIL;
 			if ((r = scan_key(c, &key, &key_len)) != STEP_OK)
 				return r;
-			for (int k = 0; k < 4; k++)
-				if (key_is(key, key_len, meta_keys[k]))
+			for (int k = 0; k < ITG_META_NKEYS; k++)
+				if (key_is(key, key_len, itg_meta_keys[k]))
 					which = k;
 			if (which < 0)
 				r = skip_value(c, 2);
@@ -992,6 +952,14 @@ step_after_value(ItgScan *s, Cursor *c, char close, ScanState next, ScanState cl
 	return STEP_OK;
 }
 
+/* The shape's allocator: the scanner lives in malloc'd memory. */
+static void *
+malloc_alloc(void *ctx, size_t size)
+{
+	(void) ctx;
+	return malloc(size);
+}
+
 ItgScan *
 itg_scan_new(const char *const *attr_names, int nattrs, bool single_object)
 {
@@ -1004,26 +972,11 @@ itg_scan_new(const char *const *attr_names, int nattrs, bool single_object)
 	s = calloc(1, sizeof(ItgScan));
 	if (s == NULL)
 		return NULL;
-	s->names = attr_names;
-	s->nattrs = nattrs;
 	s->single = single_object;
-	s->name_len = calloc((size_t) (nattrs > 0 ? nattrs : 1), sizeof(size_t));
-	s->dup_next = calloc((size_t) (nattrs > 0 ? nattrs : 1), sizeof(int));
-	if (s->name_len == NULL || s->dup_next == NULL)
+	if (!itg_shape_init(&s->shape, attr_names, nattrs, malloc_alloc, NULL))
 	{
 		itg_scan_free(s);
 		return NULL;
-	}
-	for (int i = 0; i < nattrs; i++)
-	{
-		s->name_len[i] = attr_names[i] ? strlen(attr_names[i]) : 0;
-		s->dup_next[i] = -1;
-		for (int j = i + 1; j < nattrs && attr_names[i] != NULL; j++)
-			if (attr_names[j] != NULL && strcmp(attr_names[i], attr_names[j]) == 0)
-			{
-				s->dup_next[i] = j;
-				break;
-			}
 	}
 	itg_scan_reset(s);
 	return s;
@@ -1036,10 +989,9 @@ itg_scan_reset(ItgScan *s)
 	s->pos = 0;
 	s->retry_at = 0;
 	s->seen_data = s->seen_meta = false;
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < ITG_META_NKEYS; k++)
 		s->meta[k] = -1;
-	for (int k = 0; k < SCAN_HINTS; k++)
-		s->hints[k].key_len = SIZE_MAX;
+	itg_shape_forget_positions(&s->shape);
 	s->nrecords = 0;
 	s->text_len = 0;
 }
@@ -1063,8 +1015,7 @@ itg_scan_free(ItgScan *s)
 	if (s == NULL)
 		return;
 	release_results(s);
-	free(s->name_len);
-	free(s->dup_next);
+	free(s->shape.name_len);
 	free(s);
 }
 
@@ -1072,7 +1023,7 @@ bool
 itg_scan_matches(const ItgScan *s, const char *const *attr_names, int nattrs,
 				 bool single_object)
 {
-	return s->names == attr_names && s->nattrs == nattrs && s->single == single_object;
+	return s->shape.names == attr_names && s->shape.nattrs == nattrs && s->single == single_object;
 }
 
 ItgScannerStatus
@@ -1178,7 +1129,7 @@ itg_scan_page(ItgScan *s, ItgAllocFn alloc, void *alloc_ctx, ItgPage *page,
 			  char *errbuf, size_t errlen)
 {
 	size_t		n = s->nrecords;
-	size_t		per = (size_t) s->nattrs;
+	size_t		per = (size_t) s->shape.nattrs;
 	ItgRecord  *records;
 	ItgValue   *values;
 	char	   *text;
@@ -1221,12 +1172,7 @@ itg_scan_page(ItgScan *s, ItgAllocFn alloc, void *alloc_ctx, ItgPage *page,
 	page->records = (s->single && n == 0) ? NULL : records;
 	if (s->seen_meta)
 	{
-		page->current_page = s->meta[0];
-		page->next_page = s->meta[1];
-		page->total_pages = s->meta[2];
-		page->total_count = s->meta[3];
-		page->has_meta = (page->current_page >= 0 || page->total_pages >= 0 ||
-						  page->total_count >= 0);
+		itg_page_set_meta(page, s->meta);
 	}
 	return true;
 }

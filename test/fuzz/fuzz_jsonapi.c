@@ -291,13 +291,11 @@ check_scanner_agrees(const char *data, size_t size, int mode, uint64_t fast_dige
 	ItgJsonStream *s;
 	size_t		step = 1 + (size > 0 ? (unsigned char) data[size / 2] % 97 : 0);
 
-	itg_json_fast_scan = false;
 	arena_reset(&arena, -1);
 	errbuf[0] = '\0';
-	ok = itg_parse_page(data, size, modes[mode].names, modes[mode].nnames,
+	ok = itg_parse_page_json_c(data, size, modes[mode].names, modes[mode].nnames,
 						modes[mode].single, arena_alloc, &arena, &page,
 						errbuf, sizeof(errbuf));
-	itg_json_fast_scan = true;
 	PROMISE(!ok || !page.scanned);
 	if (page_digest(ok, errbuf, &page, modes[mode].nnames) != fast_digest)
 	{

@@ -25,7 +25,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=$HERE/build
 WORK=$HERE/corpus-work
 ARTIFACTS=$BUILD/artifacts
-SRC="$HERE/fuzz_jsonapi.c $ROOT/src/jsonapi.c $ROOT/src/jsonscan.c"
+SRC="$HERE/fuzz_jsonapi.c $ROOT/src/jsonapi.c $ROOT/src/jsonscan.c $ROOT/src/recshape.c"
 
 log() { printf '== fuzz: %s\n' "$*" >&2; }
 
@@ -126,7 +126,7 @@ if [ -n "$CC_FUZZ" ]; then
 				>/dev/null 2>&1
 			"$PROF" merge -sparse "$BUILD/cov.profraw" -o "$BUILD/cov.profdata" &&
 				"$COV" report "$BUILD/fuzz_jsonapi_cov" -instr-profile="$BUILD/cov.profdata" \
-					"$ROOT/src/jsonapi.c" "$ROOT/src/jsonscan.c" >&2
+					"$ROOT/src/jsonapi.c" "$ROOT/src/jsonscan.c" "$ROOT/src/recshape.c" >&2
 			log "line by line: $COV show $BUILD/fuzz_jsonapi_cov -instr-profile=$BUILD/cov.profdata $ROOT/src/jsonapi.c $ROOT/src/jsonscan.c"
 		fi
 	fi

@@ -189,12 +189,25 @@ arena_owns(const Arena *a, const void *p)
 
 static char errbuf[256];
 
+/* Whether the fast scanner may read a body (it may in the FDW); off: json-c only. */
+static bool use_scanner = true;
+
+/* itg_parse_page, or itg_parse_page_json_c when use_scanner is off. */
+static bool
+parse_page_as_set(const char *body, size_t len, const char *const *names, int nnames,
+				  bool single, ItgAllocFn alloc, void *alloc_ctx, ItgPage *page,
+				  char *err, size_t errlen)
+{
+	return (use_scanner ? itg_parse_page : itg_parse_page_json_c)
+		(body, len, names, nnames, single, alloc, alloc_ctx, page, err, errlen);
+}
+
 static bool
 parse_list(const char *body, const char *const *names, int nnames, ItgPage *page)
 {
 	arena_reset(&arena);
 	errbuf[0] = '\0';
-	return itg_parse_page(body, strlen(body), names, nnames, false,
+	return parse_page_as_set(body, strlen(body), names, nnames, false,
 						  arena_alloc, &arena, page, errbuf, sizeof(errbuf));
 }
 
@@ -203,7 +216,7 @@ parse_show(const char *body, const char *const *names, int nnames, ItgPage *page
 {
 	arena_reset(&arena);
 	errbuf[0] = '\0';
-	return itg_parse_page(body, strlen(body), names, nnames, true,
+	return parse_page_as_set(body, strlen(body), names, nnames, true,
 						  arena_alloc, &arena, page, errbuf, sizeof(errbuf));
 }
 
@@ -501,14 +514,14 @@ test_integer_id(void)
 	/* An id beyond 64 bits keeps its text (the scan refuses it, naming it). */
 	for (int fast = 0; fast <= 1; fast++)
 	{
-		itg_json_fast_scan = fast;
+		use_scanner = fast;
 		CHECK(parse_list("{\"data\":[{\"id\":99999999999999999999},"
 						 "{\"id\":-123456789012345678901234567890,\"attributes\":{\"a\":{}}}]}",
 						 names, 1, &p));
 		CHECK_INT(p.nrecords, 2);
 		CHECK_STR(p.records[0].id, "99999999999999999999");
 		CHECK_STR(p.records[1].id, "-123456789012345678901234567890");
-		itg_json_fast_scan = true;
+		use_scanner = true;
 	}
 }
 
@@ -709,12 +722,12 @@ check_json_c_non_ascii(void)
 static void
 test_json_c_non_ascii(void)
 {
-	itg_json_fast_scan = false;
+	use_scanner = false;
 	check_json_c_non_ascii();
 	itg_json_escape_non_ascii = true;
 	check_json_c_non_ascii();
 	itg_json_escape_non_ascii = false;
-	itg_json_fast_scan = true;
+	use_scanner = true;
 }
 
 static void
@@ -736,13 +749,13 @@ test_embedded_nul(void)
 
 	/* A raw NUL byte: a control character in a string, or trailing junk. */
 	arena_reset(&arena);
-	CHECK(!itg_parse_page(raw_nul_in_string, sizeof(raw_nul_in_string) - 1, names, 1, false,
+	CHECK(!parse_page_as_set(raw_nul_in_string, sizeof(raw_nul_in_string) - 1, names, 1, false,
 						  arena_alloc, &arena, &p, errbuf, sizeof(errbuf)));
 	/* (At the NUL where json-c refuses control characters, after it where not.) */
 	CHECK_STR(errbuf, json_c_takes_raw_control_characters()
 			  ? "invalid JSON at byte 40: unexpected end of data"
 			  : "invalid JSON at byte 39: unexpected end of data");
-	CHECK(!itg_parse_page(nul_after, sizeof(nul_after) - 1, names, 1, false,
+	CHECK(!parse_page_as_set(nul_after, sizeof(nul_after) - 1, names, 1, false,
 						  arena_alloc, &arena, &p, errbuf, sizeof(errbuf)));
 	CHECK_STR(errbuf, "unexpected text after the JSON document at byte 11");
 }
@@ -821,7 +834,7 @@ test_truncated(void)
 	for (size_t n = 1; n < len; n++)
 	{
 		arena_reset(&arena);
-		if (itg_parse_page(org_page, n, NULL, 0, false, arena_alloc, &arena, &p,
+		if (parse_page_as_set(org_page, n, NULL, 0, false, arena_alloc, &arena, &p,
 						   errbuf, sizeof(errbuf)))
 			bad++;
 		else if (strncmp(errbuf, "the JSON document ends early", 28) != 0)
@@ -836,10 +849,10 @@ test_empty_body(void)
 	ItgPage		p;
 
 	arena_reset(&arena);
-	CHECK(!itg_parse_page("", 0, NULL, 0, false, arena_alloc, &arena, &p,
+	CHECK(!parse_page_as_set("", 0, NULL, 0, false, arena_alloc, &arena, &p,
 						  errbuf, sizeof(errbuf)));
 	CHECK_STR(errbuf, "the response body is empty");
-	CHECK(!itg_parse_page(NULL, 0, NULL, 0, true, arena_alloc, &arena, &p,
+	CHECK(!parse_page_as_set(NULL, 0, NULL, 0, true, arena_alloc, &arena, &p,
 						  errbuf, sizeof(errbuf)));
 	CHECK_STR(errbuf, "the response body is empty");
 	CHECK_INT(p.nrecords, 0);
@@ -852,10 +865,10 @@ test_empty_body(void)
 	{
 		char		small[8];
 
-		CHECK(!itg_parse_page("{}", 2, NULL, 0, false, arena_alloc, &arena, &p,
+		CHECK(!parse_page_as_set("{}", 2, NULL, 0, false, arena_alloc, &arena, &p,
 							  small, sizeof(small)));
 		CHECK_STR(small, "the res");
-		CHECK(!itg_parse_page("{}", 2, NULL, 0, false, arena_alloc, &arena, &p,
+		CHECK(!parse_page_as_set("{}", 2, NULL, 0, false, arena_alloc, &arena, &p,
 							  NULL, 0));
 	}
 }
@@ -943,7 +956,7 @@ test_depth_limit(void)
 	/* Exactly ITG_JSON_MAX_DEPTH nested containers are fine... */
 	doc = nested_doc(ITG_JSON_MAX_DEPTH - 4, &len);
 	arena_reset(&arena);
-	CHECK(itg_parse_page(doc, len, names, 1, false, arena_alloc, &arena, &p,
+	CHECK(parse_page_as_set(doc, len, names, 1, false, arena_alloc, &arena, &p,
 						 errbuf, sizeof(errbuf)));
 	CHECK_INT(p.records[0].values[0].kind, ITG_JSON_ARRAY);
 	CHECK_INT(p.records[0].values[0].len, 2 * (ITG_JSON_MAX_DEPTH - 4));
@@ -952,7 +965,7 @@ test_depth_limit(void)
 	/* ...one more is refused where it starts. */
 	doc = nested_doc(ITG_JSON_MAX_DEPTH - 3, &len);
 	arena_reset(&arena);
-	CHECK(!itg_parse_page(doc, len, names, 1, false, arena_alloc, &arena, &p,
+	CHECK(!parse_page_as_set(doc, len, names, 1, false, arena_alloc, &arena, &p,
 						  errbuf, sizeof(errbuf)));
 	CHECK_STR(errbuf, "invalid JSON at byte 97: nesting too deep");
 	free(doc);
@@ -960,7 +973,7 @@ test_depth_limit(void)
 	/* A hostile million levels costs nothing (no recursion, no stack). */
 	doc = nested_doc(1000000, &len);
 	arena_reset(&arena);
-	CHECK(!itg_parse_page(doc, len, names, 1, false, arena_alloc, &arena, &p,
+	CHECK(!parse_page_as_set(doc, len, names, 1, false, arena_alloc, &arena, &p,
 						  errbuf, sizeof(errbuf)));
 	CHECK_STR(errbuf, "invalid JSON at byte 97: nesting too deep");
 	free(doc);
@@ -1000,7 +1013,7 @@ test_huge_arrays(void)
 		buf_add(&b, "%s{\"id\":\"%d\",\"attributes\":{\"n\":%d}}", i ? "," : "", i + 1, i);
 	buf_add(&b, "],\"meta\":{\"total-count\":%d}}", NREC);
 	arena_reset(&arena);
-	CHECK(itg_parse_page(b.data, b.len, names, 2, false, arena_alloc, &arena, &p,
+	CHECK(parse_page_as_set(b.data, b.len, names, 2, false, arena_alloc, &arena, &p,
 						 errbuf, sizeof(errbuf)));
 	CHECK_INT(p.nrecords, NREC);
 	CHECK_INT(p.total_count, NREC);
@@ -1024,7 +1037,7 @@ test_huge_arrays(void)
 		buf_add(&b, "%s7", i ? "," : "");
 	buf_add(&b, "]}}}");
 	arena_reset(&arena);
-	CHECK(itg_parse_page(b.data, b.len, names, 2, true, arena_alloc, &arena, &p,
+	CHECK(parse_page_as_set(b.data, b.len, names, 2, true, arena_alloc, &arena, &p,
 						 errbuf, sizeof(errbuf)));
 	CHECK_INT(p.records[0].values[1].kind, ITG_JSON_ARRAY);
 	CHECK_INT(p.records[0].values[1].len, 2 * NELEM + 1);
@@ -1067,7 +1080,7 @@ oom_page(const char *body, const char *const *names, int nnames, bool single)
 	int			wrong = 0;
 
 	arena_reset(&arena);
-	CHECK(itg_parse_page(body, strlen(body), names, nnames, single, arena_alloc, &arena,
+	CHECK(parse_page_as_set(body, strlen(body), names, nnames, single, arena_alloc, &arena,
 						 &p, errbuf, sizeof(errbuf)));
 	need = arena.count;
 	CHECK(need > 0);
@@ -1076,7 +1089,7 @@ oom_page(const char *body, const char *const *names, int nnames, bool single)
 		arena_reset(&arena);
 		arena.limit = n;
 		errbuf[0] = '\0';
-		if (itg_parse_page(body, strlen(body), names, nnames, single, arena_alloc,
+		if (parse_page_as_set(body, strlen(body), names, nnames, single, arena_alloc,
 						   &arena, &p, errbuf, sizeof(errbuf)) ||
 			strcmp(errbuf, "out of memory while reading the response") != 0)
 		{
@@ -1086,7 +1099,7 @@ oom_page(const char *body, const char *const *names, int nnames, bool single)
 	}
 	arena_reset(&arena);
 	arena.limit = need;
-	CHECK(itg_parse_page(body, strlen(body), names, nnames, single, arena_alloc, &arena,
+	CHECK(parse_page_as_set(body, strlen(body), names, nnames, single, arena_alloc, &arena,
 						 &p, errbuf, sizeof(errbuf)));
 	CHECK_INT(wrong, 0);
 	arena_reset(&arena);
@@ -1507,6 +1520,7 @@ parse_stream_chunks(const char *body, size_t step, const char *const *names, int
 	size_t		len = strlen(body);
 	bool		ok;
 
+	itg_json_stream_use_scanner(s, use_scanner);
 	arena_reset(&arena);
 	errbuf[0] = '\0';
 	/* As the scan does: records are read out while the chunks arrive. */
@@ -1672,19 +1686,19 @@ check_same_both_ways(const char *body, const char *const *names, int nnames,
 	ItgPage		p;
 	bool		ok;
 
-	itg_json_fast_scan = false;
+	use_scanner = false;
 	arena_reset(&arena);
 	errbuf[0] = '\0';
-	ok = itg_parse_page(body, strlen(body), names, nnames, single, arena_alloc, &arena, &p,
+	ok = parse_page_as_set(body, strlen(body), names, nnames, single, arena_alloc, &arena, &p,
 						errbuf, sizeof(errbuf));
 	copy_page(ok, &p, nnames, &slow);
-	itg_json_fast_scan = true;
+	use_scanner = true;
 	if (slow.scanned)
 		check_failed(__FILE__, line, "the scanner ran while turned off");
 
 	arena_reset(&arena);
 	errbuf[0] = '\0';
-	ok = itg_parse_page(body, strlen(body), names, nnames, single, arena_alloc, &arena, &p,
+	ok = parse_page_as_set(body, strlen(body), names, nnames, single, arena_alloc, &arena, &p,
 						errbuf, sizeof(errbuf));
 	copy_page(ok, &p, nnames, &fast);
 	if (strcmp(fast.text, slow.text) != 0 || fast.ok != slow.ok)
@@ -1735,7 +1749,7 @@ test_big_numbers(void)
 	{
 		ItgValue   *v;
 
-		itg_json_fast_scan = fast;
+		use_scanner = fast;
 		CHECK(parse_list(doc, names, 4, &p));
 		CHECK_INT(p.nrecords, 2);
 		CHECK_INT(p.scanned, fast);
@@ -1769,7 +1783,7 @@ test_big_numbers(void)
 					"{\"o\":{\"a\":[99999999999999999999,-0],\"b\":\"-0E-0 1e400\",\"c\":5E-0,"
 					"\"d\":{\"e\":-18446744073709551616}},\"t\":12345678901234567890123}");
 	}
-	itg_json_fast_scan = true;
+	use_scanner = true;
 
 	/* and the same in chunks, as the scanner reads a body while it arrives */
 	SAME_SCANNED(doc, names, 4, false);
