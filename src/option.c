@@ -26,6 +26,7 @@
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -35,60 +36,99 @@
 
 PG_FUNCTION_INFO_V1(it_glue_fdw_validator);
 
-/* Which catalog (object kind) may carry each option. */
+/* Where an option may appear (a set of these bits). */
+#define ITG_ON_SERVER		0x01
+#define ITG_ON_TABLE		0x02
+#define ITG_ON_MAPPING		0x04
+#define ITG_ON_COLUMN		0x08
+
+/* What an option's value is, which says how it is checked and applied. */
+typedef enum ItgOptionKind
+{
+	ITG_OPT_INT,				/* a whole number in [min, max] */
+	ITG_OPT_BOOL,
+	ITG_OPT_URL,				/* the API's base URL */
+	ITG_OPT_REGION,				/* us, eu, au: sets the base URL */
+	ITG_OPT_CA_FILE,			/* superuser only, an absolute path */
+	ITG_OPT_API_KEY,			/* one line, never echoed */
+	ITG_OPT_RESOURCE,			/* a resource of resource.c */
+	ITG_OPT_ATTRIBUTE			/* a column's JSON:API attribute */
+} ItgOptionKind;
+
+#define ITG_NO_FIELD	((size_t) -1)
+
+/*
+ * Every option, once: where it may appear, its kind and range, its default
+ * (as option text; NULL: none) and the ItgOptions field it sets.  The
+ * validator, the defaults and the merged options all come from here; the
+ * order is the order hints list them in.
+ */
 typedef struct ItgOptionDef
 {
 	const char *name;
-	Oid			context;
+	int			where;
+	ItgOptionKind kind;
+	int			min;			/* ITG_OPT_INT only */
+	int			max;
+	const char *default_value;
+	size_t		field;			/* offsetof(ItgOptions, ...), or ITG_NO_FIELD */
 } ItgOptionDef;
 
-static const ItgOptionDef valid_options[] = {
-	{"url", ForeignServerRelationId},
-	{"region", ForeignServerRelationId},
-	{"ca_file", ForeignServerRelationId},
-	{"page_size", ForeignServerRelationId},
-	{"page_size", ForeignTableRelationId},
-	{"timeout_ms", ForeignServerRelationId},
-	{"connect_timeout_ms", ForeignServerRelationId},
-	{"max_retries", ForeignServerRelationId},
-	{"max_concurrency", ForeignServerRelationId},
-	{"requests_per_minute", ForeignServerRelationId},
-	{"max_response_mb", ForeignServerRelationId},
-	{"max_pages", ForeignServerRelationId},
-	{"max_pages", ForeignTableRelationId},
-	{"updatable", ForeignServerRelationId},
-	{"updatable", ForeignTableRelationId},
-	{"allow_delete", ForeignServerRelationId},
-	{"allow_delete", ForeignTableRelationId},
-	{"use_remote_estimate", ForeignServerRelationId},
-	{"use_remote_estimate", ForeignTableRelationId},
-	{"refetch_truncated", ForeignServerRelationId},
-	{"refetch_truncated", ForeignTableRelationId},
-	{"api_key", UserMappingRelationId},
-	{"resource", ForeignTableRelationId},
-	{"attribute", AttributeRelationId},
+#define ITG_SERVER_OR_TABLE (ITG_ON_SERVER | ITG_ON_TABLE)
+
+static const ItgOptionDef option_defs[] = {
+	{"url", ITG_ON_SERVER, ITG_OPT_URL, 0, 0, "https://api.itglue.com",
+	offsetof(ItgOptions, base_url)},
+	{"region", ITG_ON_SERVER, ITG_OPT_REGION, 0, 0, NULL, offsetof(ItgOptions, base_url)},
+	{"ca_file", ITG_ON_SERVER, ITG_OPT_CA_FILE, 0, 0, NULL, offsetof(ItgOptions, ca_file)},
+	{"page_size", ITG_SERVER_OR_TABLE, ITG_OPT_INT, 1, 1000, "1000",
+	offsetof(ItgOptions, page_size)},
+	{"timeout_ms", ITG_ON_SERVER, ITG_OPT_INT, 1, 3600 * 1000, "30000",
+	offsetof(ItgOptions, timeout_ms)},
+	{"connect_timeout_ms", ITG_ON_SERVER, ITG_OPT_INT, 1, 600 * 1000, "10000",
+	offsetof(ItgOptions, connect_timeout_ms)},
+	{"max_retries", ITG_ON_SERVER, ITG_OPT_INT, 0, 100, "5",
+	offsetof(ItgOptions, max_retries)},
+	{"max_concurrency", ITG_ON_SERVER, ITG_OPT_INT, 1, 64, "4",
+	offsetof(ItgOptions, max_concurrency)},
+	{"requests_per_minute", ITG_ON_SERVER, ITG_OPT_INT, 1, 1000000, "600",
+	offsetof(ItgOptions, requests_per_minute)},
+	{"max_response_mb", ITG_ON_SERVER, ITG_OPT_INT, 1, 1024, "64",
+	offsetof(ItgOptions, max_response_mb)},
+	{"max_pages", ITG_SERVER_OR_TABLE, ITG_OPT_INT, 1, INT_MAX, "100000",
+	offsetof(ItgOptions, max_pages)},
+	{"updatable", ITG_SERVER_OR_TABLE, ITG_OPT_BOOL, 0, 0, "true",
+	offsetof(ItgOptions, updatable)},
+	{"allow_delete", ITG_SERVER_OR_TABLE, ITG_OPT_BOOL, 0, 0, "false",
+	offsetof(ItgOptions, allow_delete)},
+	{"use_remote_estimate", ITG_SERVER_OR_TABLE, ITG_OPT_BOOL, 0, 0, "false",
+	offsetof(ItgOptions, use_remote_estimate)},
+	{"refetch_truncated", ITG_SERVER_OR_TABLE, ITG_OPT_BOOL, 0, 0, "true",
+	offsetof(ItgOptions, refetch_truncated)},
+	{"api_key", ITG_ON_MAPPING, ITG_OPT_API_KEY, 0, 0, NULL, offsetof(ItgOptions, api_key)},
+	{"resource", ITG_ON_TABLE, ITG_OPT_RESOURCE, 0, 0, "organizations",
+	offsetof(ItgOptions, resource)},
+	{"attribute", ITG_ON_COLUMN, ITG_OPT_ATTRIBUTE, 0, 0, NULL, ITG_NO_FIELD},
 };
 
-/* Integer options: name, minimum, maximum. */
-typedef struct ItgIntOption
+/* The bit of a catalog (object kind) that options are given on. */
+static int
+catalog_bit(Oid context)
 {
-	const char *name;
-	int			min;
-	int			max;
-} ItgIntOption;
-
-static const ItgIntOption int_options[] = {
-	{"page_size", 1, 1000},
-	{"timeout_ms", 1, 3600 * 1000},
-	{"connect_timeout_ms", 1, 600 * 1000},
-	{"max_retries", 0, 100},
-	{"max_concurrency", 1, 64},
-	{"requests_per_minute", 1, 1000000},
-	{"max_response_mb", 1, 1024},
-	{"max_pages", 1, INT_MAX},
-};
-
-#define ITG_DEFAULT_URL "https://api.itglue.com"
+	switch (context)
+	{
+		case ForeignServerRelationId:
+			return ITG_ON_SERVER;
+		case UserMappingRelationId:
+			return ITG_ON_MAPPING;
+		case ForeignTableRelationId:
+			return ITG_ON_TABLE;
+		case AttributeRelationId:
+			return ITG_ON_COLUMN;
+		default:
+			return 0;			/* the wrapper takes none */
+	}
+}
 
 static const char *
 catalog_name(Oid context)
@@ -115,45 +155,29 @@ valid_option_list(Oid context)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	for (int i = 0; i < (int) lengthof(valid_options); i++)
-		if (valid_options[i].context == context)
+	for (int i = 0; i < (int) lengthof(option_defs); i++)
+		if (option_defs[i].where & catalog_bit(context))
 			appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
-							 valid_options[i].name);
+							 option_defs[i].name);
 	return buf.data;
 }
 
-static bool
-option_known_anywhere(const char *name)
+static const ItgOptionDef *
+find_option(const char *name)
 {
-	for (int i = 0; i < (int) lengthof(valid_options); i++)
-		if (strcmp(valid_options[i].name, name) == 0)
-			return true;
-	return false;
-}
-
-static bool
-option_valid_in(const char *name, Oid context)
-{
-	for (int i = 0; i < (int) lengthof(valid_options); i++)
-		if (valid_options[i].context == context &&
-			strcmp(valid_options[i].name, name) == 0)
-			return true;
-	return false;
+	for (int i = 0; i < (int) lengthof(option_defs); i++)
+		if (strcmp(option_defs[i].name, name) == 0)
+			return &option_defs[i];
+	return NULL;
 }
 
 /* Parse an integer option value strictly, with its allowed range. */
 static int
-parse_int_option(DefElem *def)
+parse_int_option(const ItgOptionDef *spec, DefElem *def)
 {
 	const char *value = defGetString(def);
-	const ItgIntOption *spec = NULL;
 	char	   *end;
 	long		v;
-
-	for (int i = 0; i < (int) lengthof(int_options); i++)
-		if (strcmp(int_options[i].name, def->defname) == 0)
-			spec = &int_options[i];
-	Assert(spec != NULL);
 
 	errno = 0;
 	v = strtol(value, &end, 10);
@@ -170,15 +194,6 @@ parse_int_option(DefElem *def)
 				 errmsg("value %ld for option \"%s\" is out of range", v, def->defname),
 				 errhint("Use a whole number from %d to %d.", spec->min, spec->max)));
 	return (int) v;
-}
-
-static bool
-is_int_option(const char *name)
-{
-	for (int i = 0; i < (int) lengthof(int_options); i++)
-		if (strcmp(int_options[i].name, name) == 0)
-			return true;
-	return false;
 }
 
 /* The regional base URL for a region option value. */
@@ -279,6 +294,71 @@ validate_url(const char *url)
 }
 
 /*
+ * check_option
+ *		Check one option's value, by its kind (the name is known to be valid
+ *		where it is given).
+ */
+static void
+check_option(const ItgOptionDef *opt, DefElem *def)
+{
+	switch (opt->kind)
+	{
+		case ITG_OPT_INT:
+			(void) parse_int_option(opt, def);
+			break;
+		case ITG_OPT_BOOL:
+			(void) defGetBoolean(def);
+			break;
+		case ITG_OPT_URL:
+			validate_url(defGetString(def));
+			break;
+		case ITG_OPT_REGION:
+			if (region_url(defGetString(def)) == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"region\": \"%s\"", defGetString(def)),
+						 errhint("Valid regions are: us, eu, au.")));
+			break;
+		case ITG_OPT_CA_FILE:
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("permission denied to set option \"ca_file\""),
+						 errdetail("Only a superuser may choose which certificate authorities the server trusts.")));
+			if (defGetString(def)[0] != '/')
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"ca_file\" must be an absolute path")));
+			break;
+		case ITG_OPT_API_KEY:
+			{
+				const char *key = defGetString(def);
+
+				/* A header value cannot hold line breaks; reject, never echo. */
+				if (key[0] == '\0' || strpbrk(key, "\r\n") != NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"api_key\""),
+							 errdetail("The key must be non-empty and on one line.")));
+			}
+			break;
+		case ITG_OPT_RESOURCE:
+			if (itg_resource_lookup(defGetString(def)) == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown IT Glue resource \"%s\"", defGetString(def)),
+						 errhint("Known resources are: %s.", itg_resource_names())));
+			break;
+		case ITG_OPT_ATTRIBUTE:
+			if (defGetString(def)[0] == '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"attribute\" must not be empty")));
+			break;
+	}
+}
+
+/*
  * it_glue_fdw_validator
  *		Validate the options of a wrapper, server, user mapping, foreign
  *		table or column.
@@ -295,6 +375,7 @@ it_glue_fdw_validator(PG_FUNCTION_ARGS)
 	foreach(lc, options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
+		const ItgOptionDef *opt;
 		ListCell   *lc2;
 
 		/* Each option once (ALTER merges, but CREATE may repeat). */
@@ -307,16 +388,17 @@ it_glue_fdw_validator(PG_FUNCTION_ARGS)
 						 errdetail("Option \"%s\" is given more than once.", def->defname)));
 		}
 
-		if (!option_valid_in(def->defname, catalog))
+		opt = find_option(def->defname);
+		if (opt == NULL || !(opt->where & catalog_bit(catalog)))
 		{
-			if (strcmp(def->defname, "api_key") == 0)
+			if (opt != NULL && opt->kind == ITG_OPT_API_KEY)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 						 errmsg("option \"api_key\" is allowed only on a user mapping"),
 						 errhint("Use CREATE USER MAPPING ... SERVER ... OPTIONS (api_key '...') so that the key stays private to its user.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-					 option_known_anywhere(def->defname) ?
+					 opt != NULL ?
 					 errmsg("option \"%s\" is not valid on a %s", def->defname,
 							catalog_name(catalog)) :
 					 errmsg("invalid option \"%s\"", def->defname),
@@ -325,66 +407,9 @@ it_glue_fdw_validator(PG_FUNCTION_ARGS)
 							 valid_option_list(catalog)) :
 					 errhint("There are no valid options on a %s.", catalog_name(catalog))));
 		}
-
-		if (is_int_option(def->defname))
-			(void) parse_int_option(def);
-		else if (strcmp(def->defname, "updatable") == 0 ||
-				 strcmp(def->defname, "allow_delete") == 0 ||
-				 strcmp(def->defname, "use_remote_estimate") == 0 ||
-				 strcmp(def->defname, "refetch_truncated") == 0)
-			(void) defGetBoolean(def);
-		else if (strcmp(def->defname, "url") == 0)
-		{
-			has_url = true;
-			validate_url(defGetString(def));
-		}
-		else if (strcmp(def->defname, "region") == 0)
-		{
-			has_region = true;
-			if (region_url(defGetString(def)) == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"region\": \"%s\"", defGetString(def)),
-						 errhint("Valid regions are: us, eu, au.")));
-		}
-		else if (strcmp(def->defname, "ca_file") == 0)
-		{
-			if (!superuser())
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("permission denied to set option \"ca_file\""),
-						 errdetail("Only a superuser may choose which certificate authorities the server trusts.")));
-			if (defGetString(def)[0] != '/')
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("option \"ca_file\" must be an absolute path")));
-		}
-		else if (strcmp(def->defname, "api_key") == 0)
-		{
-			const char *key = defGetString(def);
-
-			/* A header value cannot hold line breaks; reject, never echo. */
-			if (key[0] == '\0' || strpbrk(key, "\r\n") != NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"api_key\""),
-						 errdetail("The key must be non-empty and on one line.")));
-		}
-		else if (strcmp(def->defname, "resource") == 0)
-		{
-			if (itg_resource_lookup(defGetString(def)) == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown IT Glue resource \"%s\"", defGetString(def)),
-						 errhint("Known resources are: %s.", itg_resource_names())));
-		}
-		else if (strcmp(def->defname, "attribute") == 0)
-		{
-			if (defGetString(def)[0] == '\0')
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("option \"attribute\" must not be empty")));
-		}
+		has_url |= opt->kind == ITG_OPT_URL;
+		has_region |= opt->kind == ITG_OPT_REGION;
+		check_option(opt, def);
 	}
 
 	if (has_url && has_region)
@@ -396,44 +421,67 @@ it_glue_fdw_validator(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* Apply one server or table option to the merged struct. */
+/*
+ * apply_value
+ *		Set the field of opt from a (valid) option value, by its kind.
+ */
 static void
-apply_option(ItgOptions *opts, DefElem *def)
+apply_value(ItgOptions *opts, const ItgOptionDef *opt, DefElem *def)
 {
-	const char *name = def->defname;
+	void	   *field = (char *) opts + opt->field;
 
-	if (strcmp(name, "url") == 0)
-		opts->base_url = pstrdup(defGetString(def));
-	else if (strcmp(name, "region") == 0)
-		opts->base_url = pstrdup(region_url(defGetString(def)));
-	else if (strcmp(name, "ca_file") == 0)
-		opts->ca_file = pstrdup(defGetString(def));
-	else if (strcmp(name, "page_size") == 0)
-		opts->page_size = parse_int_option(def);
-	else if (strcmp(name, "timeout_ms") == 0)
-		opts->timeout_ms = parse_int_option(def);
-	else if (strcmp(name, "connect_timeout_ms") == 0)
-		opts->connect_timeout_ms = parse_int_option(def);
-	else if (strcmp(name, "max_retries") == 0)
-		opts->max_retries = parse_int_option(def);
-	else if (strcmp(name, "max_concurrency") == 0)
-		opts->max_concurrency = parse_int_option(def);
-	else if (strcmp(name, "requests_per_minute") == 0)
-		opts->requests_per_minute = parse_int_option(def);
-	else if (strcmp(name, "max_response_mb") == 0)
-		opts->max_response_mb = parse_int_option(def);
-	else if (strcmp(name, "max_pages") == 0)
-		opts->max_pages = parse_int_option(def);
-	else if (strcmp(name, "updatable") == 0)
-		opts->updatable = defGetBoolean(def);
-	else if (strcmp(name, "allow_delete") == 0)
-		opts->allow_delete = defGetBoolean(def);
-	else if (strcmp(name, "use_remote_estimate") == 0)
-		opts->use_remote_estimate = defGetBoolean(def);
-	else if (strcmp(name, "refetch_truncated") == 0)
-		opts->refetch_truncated = defGetBoolean(def);
-	else if (strcmp(name, "resource") == 0)
-		opts->resource = itg_resource_lookup(defGetString(def));
+	if (opt->field == ITG_NO_FIELD)
+		return;
+	switch (opt->kind)
+	{
+		case ITG_OPT_INT:
+			*(int *) field = parse_int_option(opt, def);
+			break;
+		case ITG_OPT_BOOL:
+			*(bool *) field = defGetBoolean(def);
+			break;
+		case ITG_OPT_URL:
+		case ITG_OPT_CA_FILE:
+		case ITG_OPT_API_KEY:
+			*(char **) field = pstrdup(defGetString(def));
+			break;
+		case ITG_OPT_REGION:
+			*(char **) field = pstrdup(region_url(defGetString(def)));
+			break;
+		case ITG_OPT_RESOURCE:
+			*(const ItgResource **) field = itg_resource_lookup(defGetString(def));
+			break;
+		case ITG_OPT_ATTRIBUTE:
+			break;
+	}
+}
+
+/* Apply the options of one catalog object to the merged struct. */
+static void
+apply_options(ItgOptions *opts, List *options)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		const ItgOptionDef *opt = find_option(def->defname);
+
+		if (opt != NULL)
+			apply_value(opts, opt, def);
+	}
+}
+
+/* Every option's default, set the way a given value would be. */
+static void
+apply_defaults(ItgOptions *opts)
+{
+	for (int i = 0; i < (int) lengthof(option_defs); i++)
+		if (option_defs[i].default_value != NULL)
+			apply_value(opts, &option_defs[i],
+						makeDefElem(pstrdup(option_defs[i].name),
+									(Node *) makeString(pstrdup(option_defs[i].default_value)),
+									-1));
 }
 
 /*
@@ -445,28 +493,12 @@ itg_get_server_options(Oid serverid, Oid userid, bool need_key)
 {
 	ItgOptions *opts = palloc0(sizeof(ItgOptions));
 	ForeignServer *server = GetForeignServer(serverid);
-	ListCell   *lc;
 
 	opts->serverid = serverid;
 	opts->userid = userid;
 	opts->server_name = pstrdup(server->servername);
-	opts->base_url = ITG_DEFAULT_URL;
-	opts->page_size = 1000;
-	opts->timeout_ms = 30000;
-	opts->connect_timeout_ms = 10000;
-	opts->max_retries = 5;
-	opts->max_concurrency = 4;
-	opts->requests_per_minute = 600;
-	opts->max_response_mb = 64;
-	opts->max_pages = 100000;
-	opts->updatable = true;
-	opts->allow_delete = false;
-	opts->use_remote_estimate = false;
-	opts->refetch_truncated = true;
-	opts->resource = itg_resource_lookup("organizations");
-
-	foreach(lc, server->options)
-		apply_option(opts, (DefElem *) lfirst(lc));
+	apply_defaults(opts);
+	apply_options(opts, server->options);
 
 	/* Strip a trailing slash so paths can be appended as "/resource". */
 	{
@@ -492,14 +524,7 @@ itg_get_server_options(Oid serverid, Oid userid, bool need_key)
 					 errhint("Create one with the IT Glue API key: CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (api_key '...').",
 							 quote_identifier(server->servername))));
 		um = GetUserMapping(userid, serverid);
-
-		foreach(lc, um->options)
-		{
-			DefElem    *def = (DefElem *) lfirst(lc);
-
-			if (strcmp(def->defname, "api_key") == 0)
-				opts->api_key = pstrdup(defGetString(def));
-		}
+		apply_options(opts, um->options);
 		if (opts->api_key == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
@@ -521,10 +546,8 @@ itg_get_options(Oid foreigntableid, Oid userid, bool need_key)
 {
 	ForeignTable *table = GetForeignTable(foreigntableid);
 	ItgOptions *opts = itg_get_server_options(table->serverid, userid, need_key);
-	ListCell   *lc;
 
-	foreach(lc, table->options)
-		apply_option(opts, (DefElem *) lfirst(lc));
+	apply_options(opts, table->options);
 	return opts;
 }
 
