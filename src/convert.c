@@ -58,6 +58,7 @@ struct ItgConverter
 	const char **attr_names;	/* what the parser extracts, in slot order */
 	int			nattr_names;
 	int		   *truncated_slots;	/* slots lists may cut short */
+	int		   *truncated_at;	/* ...at this many characters */
 	int			ntruncated;
 	/* for the error context */
 	const ItgRecord *current_record;
@@ -155,6 +156,7 @@ itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
 	/* Room for every column plus the resource's truncated attributes. */
 	conv->attr_names = palloc0(sizeof(char *) * (cols->natts + res_ncolumns(cols) + 1));
 	conv->truncated_slots = palloc0(sizeof(int) * (res_ncolumns(cols) + 1));
+	conv->truncated_at = palloc0(sizeof(int) * (res_ncolumns(cols) + 1));
 
 	for (int i = 0; i < cols->natts; i++)
 	{
@@ -205,7 +207,7 @@ itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
 			}
 			if (c->kind == ITG_COLKIND_ALL)
 				uses_all = true;
-			else if (c->def && (c->def->flags & ITG_COL_TRUNCATED))
+			else if (c->def && c->def->list_cut_chars > 0)
 			{
 				bool		have = false;
 
@@ -213,7 +215,10 @@ itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
 					if (conv->truncated_slots[t] == cc->slot)
 						have = true;
 				if (!have)
+				{
+					conv->truncated_at[conv->ntruncated] = c->def->list_cut_chars;
 					conv->truncated_slots[conv->ntruncated++] = cc->slot;
+				}
 			}
 		}
 	}
@@ -229,13 +234,14 @@ itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
 			const ItgColumnDef *d = &cols->resource->columns[i];
 			bool		have = false;
 
-			if (!(d->flags & ITG_COL_TRUNCATED))
+			if (d->list_cut_chars == 0)
 				continue;
 			for (int t = 0; t < conv->ntruncated; t++)
 				if (strcmp(conv->attr_names[conv->truncated_slots[t]], d->attribute) == 0)
 					have = true;
 			if (have)
 				continue;
+			conv->truncated_at[conv->ntruncated] = d->list_cut_chars;
 			conv->truncated_slots[conv->ntruncated++] = conv->nattr_names;
 			conv->attr_names[conv->nattr_names++] = d->attribute;
 		}
@@ -264,7 +270,7 @@ itg_converter_may_be_cut(ItgConverter *conv, AttrNumber attnum)
 		if (conv->conv[i].col->attnum == attnum)
 			return conv->conv[i].col->kind == ITG_COLKIND_ALL ||
 				(conv->conv[i].col->def != NULL &&
-				 (conv->conv[i].col->def->flags & ITG_COL_TRUNCATED) != 0);
+				 conv->conv[i].col->def->list_cut_chars > 0);
 	return false;
 }
 
@@ -278,9 +284,10 @@ itg_converter_record_cut(ItgConverter *conv, const ItgRecord *rec)
 	for (int t = 0; t < conv->ntruncated; t++)
 	{
 		const ItgValue *v = &rec->values[conv->truncated_slots[t]];
+		int			cut = conv->truncated_at[t];
 
-		if (v->kind == ITG_JSON_STRING && v->len >= ITG_LIST_TRUNCATE_CHARS &&
-			pg_mbstrlen_with_len(v->text, (int) v->len) >= ITG_LIST_TRUNCATE_CHARS)
+		if (v->kind == ITG_JSON_STRING && v->len >= (size_t) cut &&
+			pg_mbstrlen_with_len(v->text, (int) v->len) >= cut)
 			return true;
 	}
 	return false;

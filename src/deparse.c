@@ -400,7 +400,7 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 	if (def->filter_key == NULL)
 	{
 		/* A name column IT Glue can filter by through its id column. */
-		lookup = itg_resource_lookup_column(cols->resource, col->attribute);
+		lookup = def->lookup;
 		if (lookup == NULL)
 			return ITG_NOT_PUSHED;
 	}

@@ -43,16 +43,19 @@
 #define ITG_COL_PSA_ID			0x0020	/* psa_id: only with psa_integration_type */
 #define ITG_COL_PSA_TYPE		0x0040	/* psa_integration_type */
 #define ITG_COL_SORT_EXACT		0x0080	/* API sort order equals PostgreSQL's */
-#define ITG_COL_TRUNCATED		0x0100	/* list responses truncate the value */
-
-/* Lists cut ITG_COL_TRUNCATED values at this many characters. */
-#define ITG_LIST_TRUNCATE_CHARS 250
 #define ITG_COL_ID				0x0200	/* the JSON:API id */
 #define ITG_COL_PSA_WRITABLE	0x0400	/* writable on a PSA-synced record */
 #define ITG_COL_SHOW_ONLY		0x0800	/* the id has no filter: one value goes
 										 * to the show route, lists stay local */
 #define ITG_COL_MAYBE_ABSENT	0x1000	/* not in IT Glue's documented responses:
 										 * an answer may leave it out */
+
+/* A name column that the API filters through the id of a lookup resource. */
+typedef struct ItgLookupDef
+{
+	const char *lookup_resource;	/* "organization_statuses" */
+	const char *id_filter_key;	/* "organization_status_id" */
+} ItgLookupDef;
 
 typedef struct ItgColumnDef
 {
@@ -62,6 +65,10 @@ typedef struct ItgColumnDef
 	const char *filter_key;		/* key inside filter[...], or NULL */
 	const char *sort_key;		/* sort= field, or NULL */
 	uint32		flags;
+	const ItgLookupDef *lookup; /* filters by name through ids, or NULL */
+	int			list_cut_chars; /* lists cut the value at this many
+								 * characters (0: never) */
+	const char *write_hint;		/* why it cannot be written, or NULL */
 } ItgColumnDef;
 
 typedef struct ItgResource
@@ -86,19 +93,6 @@ extern int	itg_resource_count(void);
 extern const ItgColumnDef *itg_resource_column_by_attribute(const ItgResource *res,
 															const char *attribute);
 extern char *itg_resource_names(void);
-extern const char *itg_resource_write_hint(const ItgResource *res, const char *attribute);
-
-/* A name column that the API filters through the id of a lookup resource. */
-typedef struct ItgLookupDef
-{
-	const char *resource;		/* "organizations" */
-	const char *name_attribute; /* "organization-status-name" */
-	const char *lookup_resource;	/* "organization_statuses" */
-	const char *id_filter_key;	/* "organization_status_id" */
-} ItgLookupDef;
-
-extern const ItgLookupDef *itg_resource_lookup_column(const ItgResource *res,
-													  const char *attribute);
 
 /* ---------- option.c: validation and merged options ---------- */
 

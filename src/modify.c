@@ -121,8 +121,8 @@ column_read_only(const ItgColumn *col)
 static void
 reject_read_only(Relation rel, const ItgColumns *cols, const ItgColumn *col)
 {
-	const char *hint = col->kind == ITG_COLKIND_ATTRIBUTE ?
-		itg_resource_write_hint(cols->resource, col->attribute) : NULL;
+	const char *hint = col->kind == ITG_COLKIND_ATTRIBUTE && col->def != NULL ?
+		col->def->write_hint : NULL;
 
 	ereport(ERROR,
 			(errcode(ERRCODE_GENERATED_ALWAYS),
@@ -808,7 +808,7 @@ returning_reads_cut(ItgColumns *cols, List *returning)
 			continue;
 		col = &cols->cols[var->varattno - 1];
 		if (col->kind == ITG_COLKIND_ALL ||
-			(col->def != NULL && (col->def->flags & ITG_COL_TRUNCATED)))
+			(col->def != NULL && col->def->list_cut_chars > 0))
 			return true;
 	}
 	return false;

@@ -64,7 +64,7 @@ same_value(const ItgColumn *col, const char *sent_text, const ItgValue *got)
 /*
  * itg_answer_cut_sent_value
  *		Does the answer hold, for a column whose values lists cut, exactly the
- *		first ITG_LIST_TRUNCATE_CHARS characters of a longer value that was
+ *		first list_cut_chars characters of a longer value that was
  *		sent?  Then the answer may have been cut like a list, and only the
  *		whole record can tell whether the value stuck.
  */
@@ -82,12 +82,11 @@ itg_answer_cut_sent_value(ItgColumns *cols, ItgConverter *conv, const ItgRecord 
 		bool		varlena;
 		char	   *sent_text;
 
-		if (nulls[i] || slot < 0 || col->def == NULL ||
-			!(col->def->flags & ITG_COL_TRUNCATED))
+		if (nulls[i] || slot < 0 || col->def == NULL || col->def->list_cut_chars == 0)
 			continue;
 		got = &rec->values[slot];
 		if (got->kind != ITG_JSON_STRING ||
-			pg_mbstrlen_with_len(got->text, (int) got->len) != ITG_LIST_TRUNCATE_CHARS)
+			pg_mbstrlen_with_len(got->text, (int) got->len) != col->def->list_cut_chars)
 			continue;
 		getTypeOutputInfo(col->type_oid, &outfunc, &varlena);
 		sent_text = OidOutputFunctionCall(outfunc, values[i]);

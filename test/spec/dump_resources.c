@@ -65,7 +65,7 @@ static const struct
 }			flag_names[] = {
 	FLAG(ITG_COL_READONLY), FLAG(ITG_COL_FILTER_EQ), FLAG(ITG_COL_FILTER_EXACT),
 	FLAG(ITG_COL_FILTER_EXCLUDE), FLAG(ITG_COL_FILTER_RANGE), FLAG(ITG_COL_PSA_ID),
-	FLAG(ITG_COL_PSA_TYPE), FLAG(ITG_COL_SORT_EXACT), FLAG(ITG_COL_TRUNCATED),
+	FLAG(ITG_COL_PSA_TYPE), FLAG(ITG_COL_SORT_EXACT),
 	FLAG(ITG_COL_ID), FLAG(ITG_COL_PSA_WRITABLE), FLAG(ITG_COL_SHOW_ONLY),
 	FLAG(ITG_COL_MAYBE_ABSENT),
 };
@@ -103,6 +103,7 @@ main(void)
 			member(false, "attribute", d->attribute);
 			member(false, "filter_key", d->filter_key);
 			member(false, "sort_key", d->sort_key);
+			printf(", \"list_cut_chars\": %d", d->list_cut_chars);
 			printf(", \"flags\": [");
 			for (int f = 0; f < (int) lengthof(flag_names); f++)
 				if (d->flags & flag_names[f].bit)
@@ -115,16 +116,29 @@ main(void)
 		printf("]}");
 	}
 	printf("],\n\"lookups\": [");
-	for (int i = 0; i < (int) lengthof(lookup_columns_table); i++)
 	{
-		const ItgLookupDef *l = &lookup_columns_table[i];
+		bool		first_lookup = true;
 
-		printf("%s\n {", i ? "," : "");
-		member(true, "resource", l->resource);
-		member(false, "name_attribute", l->name_attribute);
-		member(false, "lookup_resource", l->lookup_resource);
-		member(false, "id_filter_key", l->id_filter_key);
-		printf("}");
+		/* Name columns filtered through a lookup resource's ids. */
+		for (int i = 0; i < itg_resource_count(); i++)
+		{
+			const ItgResource *r = itg_resource_by_index(i);
+
+			for (int c = 0; c < r->ncolumns; c++)
+			{
+				const ItgLookupDef *l = r->columns[c].lookup;
+
+				if (l == NULL)
+					continue;
+				printf("%s\n {", first_lookup ? "" : ",");
+				first_lookup = false;
+				member(true, "resource", r->name);
+				member(false, "name_attribute", r->columns[c].attribute);
+				member(false, "lookup_resource", l->lookup_resource);
+				member(false, "id_filter_key", l->id_filter_key);
+				printf("}");
+			}
+		}
 	}
 	printf("]}\n");
 	return 0;
