@@ -102,14 +102,14 @@ single_filter_value(const char *filters, const char *key)
  *		tell about the possibly absent attributes the scan reads.
  */
 ItgKnownValues *
-itg_known_values(ItgColumns *cols, ItgConverter *conv, const char *filters)
+itg_known_values(ItgTableMap *cols, ItgConverter *conv, const char *filters)
 {
 	ItgKnownValues *known = palloc0(sizeof(ItgKnownValues));
 
 	known->values = palloc(sizeof(ItgKnownValue) * Max(cols->natts, 1));
 	for (int i = 0; i < cols->natts; i++)
 	{
-		const ItgColumn *col = &cols->cols[i];
+		const ItgTableColumn   *col = &cols->cols[i];
 		int			slot;
 		char	   *value;
 
@@ -161,12 +161,12 @@ itg_fill_known_values(const ItgKnownValues *known, ItgPage *page)
  *		Returns true once it has said so.
  */
 bool
-itg_notice_absent(ItgColumns *cols, ItgConverter *conv, const ItgPage *page,
+itg_notice_absent(ItgTableMap *cols, ItgConverter *conv, const ItgPage *page,
 				  Relation rel)
 {
 	for (int i = 0; i < cols->natts; i++)
 	{
-		const ItgColumn *col = &cols->cols[i];
+		const ItgTableColumn   *col = &cols->cols[i];
 		int			slot;
 
 		if (col->kind != ITG_COLKIND_ATTRIBUTE || col->def == NULL ||

@@ -27,7 +27,7 @@ itg_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 						int targrows, double *totalrows, double *totaldeadrows)
 {
 	ItgOptions *opts = itg_get_options(RelationGetRelid(relation), GetUserId(), true);
-	ItgColumns *cols = itg_table_columns(relation, opts->resource);
+	ItgTableMap    *cols = itg_table_columns(relation, opts->resource);
 	TupleDesc	tupdesc = RelationGetDescr(relation);
 	Bitmapset  *all = bms_make_singleton(0 - FirstLowInvalidHeapAttributeNumber);
 	ItgConverter *conv = itg_converter_create(relation, cols, all);

@@ -33,9 +33,9 @@
 #include "it_glue_fdw.h"
 
 /* Conversion state for one column in use. */
-typedef struct ItgColumnConv
+typedef struct ItgColumnInput
 {
-	ItgColumn  *col;
+	ItgTableColumn *col;
 	int			slot;			/* index into the parser's attribute list */
 	FmgrInfo	input;
 	Oid			ioparam;
@@ -46,15 +46,15 @@ typedef struct ItgColumnConv
 	FmgrInfo	elem_input;
 	Oid			elem_ioparam;
 	TYPCATEGORY category;
-} ItgColumnConv;
+} ItgColumnInput;
 
 struct ItgConverter
 {
 	Relation	rel;
-	ItgColumns *columns;
+	ItgTableMap    *columns;
 	int			nconv;
-	ItgColumnConv *conv;
-	ItgColumnConv *id_conv;		/* the id column, if in use */
+	ItgColumnInput *conv;
+	ItgColumnInput *id_conv;		/* the id column, if in use */
 	const char **attr_names;	/* what the parser extracts, in slot order */
 	int			nattr_names;
 	int		   *truncated_slots;	/* slots lists may cut short */
@@ -62,7 +62,7 @@ struct ItgConverter
 	int			ntruncated;
 	/* for the error context */
 	const ItgRecord *current_record;
-	ItgColumnConv *current_column;
+	ItgColumnInput *current_column;
 };
 
 /*
@@ -70,19 +70,19 @@ struct ItgConverter
  *		Map every column of the foreign table to the id, the whole
  *		attributes object, or one attribute.
  */
-ItgColumns *
+ItgTableMap *
 itg_table_columns(Relation rel, const ItgResource *res)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
-	ItgColumns *cols = palloc0(sizeof(ItgColumns));
+	ItgTableMap    *cols = palloc0(sizeof(ItgTableMap));
 
 	cols->resource = res;
 	cols->natts = tupdesc->natts;
-	cols->cols = palloc0(sizeof(ItgColumn) * Max(tupdesc->natts, 1));
+	cols->cols = palloc0(sizeof(ItgTableColumn) * Max(tupdesc->natts, 1));
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
-		ItgColumn  *c = &cols->cols[i];
+		ItgTableColumn *c = &cols->cols[i];
 
 		c->attnum = i + 1;
 		if (att->attisdropped)
@@ -116,7 +116,7 @@ itg_table_columns(Relation rel, const ItgResource *res)
 }
 
 static int
-res_ncolumns(ItgColumns *cols)
+res_ncolumns(ItgTableMap *cols)
 {
 	return cols->resource ? cols->resource->ncolumns : 0;
 }
@@ -143,7 +143,7 @@ conversion_error_callback(void *arg)
  *		reference means all of them).
  */
 ItgConverter *
-itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
+itg_converter_create(Relation rel, ItgTableMap *cols, Bitmapset *attrs_used)
 {
 	ItgConverter *conv = palloc0(sizeof(ItgConverter));
 	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
@@ -152,7 +152,7 @@ itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
 
 	conv->rel = rel;
 	conv->columns = cols;
-	conv->conv = palloc0(sizeof(ItgColumnConv) * Max(cols->natts, 1));
+	conv->conv = palloc0(sizeof(ItgColumnInput) * Max(cols->natts, 1));
 	/* Room for every column plus the resource's truncated attributes. */
 	conv->attr_names = palloc0(sizeof(char *) * (cols->natts + res_ncolumns(cols) + 1));
 	conv->truncated_slots = palloc0(sizeof(int) * (res_ncolumns(cols) + 1));
@@ -160,8 +160,8 @@ itg_converter_create(Relation rel, ItgColumns *cols, Bitmapset *attrs_used)
 
 	for (int i = 0; i < cols->natts; i++)
 	{
-		ItgColumn  *c = &cols->cols[i];
-		ItgColumnConv *cc;
+		ItgTableColumn *c = &cols->cols[i];
+		ItgColumnInput *cc;
 		Oid			infunc;
 
 		if (c->kind == ITG_COLKIND_DROPPED)
@@ -326,7 +326,7 @@ json_quote(const char *s)
  *		(strings unquoted) through the element type's input function.
  */
 static Datum
-json_array_to_datum(ItgColumnConv *cc, const char *json_text)
+json_array_to_datum(ItgColumnInput *cc, const char *json_text)
 {
 	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 														CStringGetDatum(json_text)));
@@ -461,7 +461,7 @@ parse_itglue_timestamp(const char *s, size_t len, TimestampTz *result)
  *		and absent attributes.
  */
 static Datum
-convert_value(ItgColumnConv *cc, const ItgValue *v, bool *isnull)
+convert_value(ItgColumnInput *cc, const ItgValue *v, bool *isnull)
 {
 	const char *text;
 
@@ -547,7 +547,7 @@ convert_value(ItgColumnConv *cc, const ItgValue *v, bool *isnull)
  *		an error context naming the column, the table and the record.
  */
 static void
-fill_columns(ItgConverter *conv, const ItgRecord *rec, ItgColumnConv *ccs, int n,
+fill_columns(ItgConverter *conv, const ItgRecord *rec, ItgColumnInput *ccs, int n,
 			 Datum *values, bool *nulls)
 {
 	ErrorContextCallback errcb;
@@ -560,7 +560,7 @@ fill_columns(ItgConverter *conv, const ItgRecord *rec, ItgColumnConv *ccs, int n
 
 	for (int i = 0; i < n; i++)
 	{
-		ItgColumnConv *cc = &ccs[i];
+		ItgColumnInput *cc = &ccs[i];
 		int			idx = cc->col->attnum - 1;
 
 		conv->current_column = cc;

@@ -314,7 +314,7 @@ or_as_any(BoolExpr *or, RelOptInfo *baserel)
  *		ITG_NOT_PUSHED.  (Every clause is checked locally anyway.)
  */
 static ItgPushResult
-classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
+classify_one(RelOptInfo *baserel, ItgTableMap *cols, Expr *clause,
 			 List **items, List **exprs)
 {
 	Var		   *var = NULL;
@@ -326,7 +326,7 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
 	Oid			collation;
 	bool		is_array = false;
 	bool		use_or = true;
-	const ItgColumn *col;
+	const ItgTableColumn   *col;
 	const ItgColumnDef *def;
 	const ItgLookupDef *lookup = NULL;
 	ItgFilterKind kind;
@@ -493,7 +493,7 @@ classify_one(RelOptInfo *baserel, ItgColumns *cols, Expr *clause,
  *		exactly as SQL does (then LIMIT and count(*) may rely on it).
  */
 List *
-itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols, List *conds,
+itg_classify_conditions(RelOptInfo *baserel, ItgTableMap *cols, List *conds,
 						List **exprs, bool *all_exact)
 {
 	List	   *items = NIL;
@@ -513,7 +513,7 @@ itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols, List *conds,
 	foreach(lc, items)
 	{
 		ItgFilterItem item = itg_filter_item(lfirst(lc));
-		const ItgColumn *col = &cols->cols[item.attno - 1];
+		const ItgTableColumn   *col = &cols->cols[item.attno - 1];
 
 		if (col->def && (col->def->flags & ITG_COL_PSA_TYPE) &&
 			item.kind == ITG_FK_IN)
@@ -522,7 +522,7 @@ itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols, List *conds,
 	foreach(lc, items)
 	{
 		List	   *node = lfirst(lc);
-		const ItgColumn *col = &cols->cols[itg_filter_item(node).attno - 1];
+		const ItgTableColumn   *col = &cols->cols[itg_filter_item(node).attno - 1];
 
 		if (col->def && (col->def->flags & ITG_COL_PSA_ID) && !have_psa_type)
 		{
@@ -766,7 +766,7 @@ itg_part_accepts(const ItgRequestPart *part, const char *value_text)
  * set when a single id is asked for, so GET /resource/:id can be used.
  */
 List *
-itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
+itg_build_requests(ItgTableMap *cols, List *items, ItgFilterValue *values,
 				   bool skip_ranges, bool *no_rows, char **show_id)
 {
 	FilterParam *params = palloc0(sizeof(FilterParam) * (list_length(items) + 1));
@@ -795,7 +795,7 @@ itg_build_requests(ItgColumns *cols, List *items, ItgFilterValue *values,
 		const char *key = item.key;
 		ItgFilterKind kind = item.kind;
 		ItgFilterValue *v = &values[item.expr_index];
-		const ItgColumn *col = &cols->cols[item.attno - 1];
+		const ItgTableColumn   *col = &cols->cols[item.attno - 1];
 		bool		lookup = ITG_FK_IS_LOOKUP(kind);
 		bool		has_null;
 		List	   *texts;
@@ -1039,7 +1039,7 @@ explain_placeholder(Expr *e)
  *		status and type names as the lookup that turns them into ids.
  */
 char *
-itg_explain_request(const ItgResource *res, ItgColumns *cols, List *items,
+itg_explain_request(const ItgResource *res, ItgTableMap *cols, List *items,
 					List *exprs, int page_size, const char *sort)
 {
 	ItgFilterValue *values = itg_const_values(exprs);

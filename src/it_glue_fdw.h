@@ -134,7 +134,7 @@ typedef enum ItgColumnKind
 	ITG_COLKIND_ATTRIBUTE		/* one attribute */
 } ItgColumnKind;
 
-typedef struct ItgColumn
+typedef struct ItgTableColumn
 {
 	AttrNumber	attnum;
 	char	   *name;			/* SQL column name */
@@ -143,20 +143,20 @@ typedef struct ItgColumn
 	Oid			type_oid;
 	int32		typmod;
 	const ItgColumnDef *def;	/* resource description, or NULL if unknown */
-} ItgColumn;
+} ItgTableColumn;
 
-typedef struct ItgColumns
+typedef struct ItgTableMap
 {
 	const ItgResource *resource;
 	int			natts;			/* tuple descriptor size */
-	ItgColumn  *cols;			/* indexed by attnum - 1 */
-} ItgColumns;
+	ItgTableColumn *cols;			/* indexed by attnum - 1 */
+} ItgTableMap;
 
 /* Per-scan conversion state: input functions for the columns in use. */
 typedef struct ItgConverter ItgConverter;
 
-extern ItgColumns *itg_table_columns(Relation rel, const ItgResource *res);
-extern ItgConverter *itg_converter_create(Relation rel, ItgColumns *cols,
+extern ItgTableMap *itg_table_columns(Relation rel, const ItgResource *res);
+extern ItgConverter *itg_converter_create(Relation rel, ItgTableMap *cols,
 										  Bitmapset *attrs_used);
 extern const char *const *itg_converter_attr_names(ItgConverter *conv, int *nattrs);
 extern const int *itg_converter_truncated_slots(ItgConverter *conv, int *nslots);
@@ -173,10 +173,10 @@ extern Datum itg_convert_text(const char *text, Oid type_oid, int32 typmod);
 
 typedef struct ItgKnownValues ItgKnownValues;
 
-extern ItgKnownValues *itg_known_values(ItgColumns *cols, ItgConverter *conv,
+extern ItgKnownValues *itg_known_values(ItgTableMap *cols, ItgConverter *conv,
 										const char *filters);
 extern void itg_fill_known_values(const ItgKnownValues *known, ItgPage *page);
-extern bool itg_notice_absent(ItgColumns *cols, ItgConverter *conv, const ItgPage *page,
+extern bool itg_notice_absent(ItgTableMap *cols, ItgConverter *conv, const ItgPage *page,
 							  Relation rel);
 
 /* ---------- http.c: the only user of libcurl ---------- */
@@ -379,13 +379,13 @@ typedef struct ItgRequestPart
 	char	  **values;			/* ... as the column type's output, sorted */
 } ItgRequestPart;
 
-extern List *itg_classify_conditions(RelOptInfo *baserel, ItgColumns *cols,
+extern List *itg_classify_conditions(RelOptInfo *baserel, ItgTableMap *cols,
 									 List *conds, List **exprs, bool *all_exact);
-extern List *itg_build_requests(ItgColumns *cols, List *items,
+extern List *itg_build_requests(ItgTableMap *cols, List *items,
 								ItgFilterValue *values, bool skip_ranges,
 								bool *no_rows, char **show_id);
 extern bool itg_part_accepts(const ItgRequestPart *part, const char *value_text);
-extern char *itg_explain_request(const ItgResource *res, ItgColumns *cols,
+extern char *itg_explain_request(const ItgResource *res, ItgTableMap *cols,
 								 List *items, List *exprs, int page_size,
 								 const char *sort);
 extern List *itg_value_texts(const ItgFilterValue *v, bool *has_null);
@@ -433,10 +433,10 @@ extern void itgExplainDirectModify(ForeignScanState *node, ExplainState *es);
 
 /* ---------- writecheck.c: did IT Glue store what was sent? ---------- */
 
-extern bool itg_answer_cut_sent_value(ItgColumns *cols, ItgConverter *conv,
+extern bool itg_answer_cut_sent_value(ItgTableMap *cols, ItgConverter *conv,
 									  const ItgRecord *rec, const AttrNumber *attnos,
 									  const Datum *values, const bool *nulls, int n);
-extern void itg_verify_stored(Relation rel, ItgColumns *cols, ItgConverter *conv,
+extern void itg_verify_stored(Relation rel, ItgTableMap *cols, ItgConverter *conv,
 							  const ItgRecord *rec, const AttrNumber *attnos,
 							  const Datum *values, const bool *nulls, int n);
 

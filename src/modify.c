@@ -71,7 +71,7 @@ typedef struct ItgModifyState
 {
 	Relation	rel;
 	ItgOptions *opts;
-	ItgColumns *cols;
+	ItgTableMap    *cols;
 	ItgConverter *conv;			/* all columns, for RETURNING */
 	const char *const *attr_names;
 	int			nattr_names;
@@ -102,7 +102,7 @@ typedef struct ItgDirectState
 
 /* The attnum of the id column, or InvalidAttrNumber. */
 static AttrNumber
-id_column(ItgColumns *cols)
+id_column(ItgTableMap *cols)
 {
 	for (int i = 0; i < cols->natts; i++)
 		if (cols->cols[i].kind == ITG_COLKIND_ID)
@@ -112,14 +112,14 @@ id_column(ItgColumns *cols)
 
 /* Is this column filled by IT Glue and so never written? */
 static bool
-column_read_only(const ItgColumn *col)
+column_read_only(const ItgTableColumn *col)
 {
 	return col->kind == ITG_COLKIND_ID || col->kind == ITG_COLKIND_ALL ||
 		(col->def != NULL && (col->def->flags & ITG_COL_READONLY));
 }
 
 static void
-reject_read_only(Relation rel, const ItgColumns *cols, const ItgColumn *col)
+reject_read_only(Relation rel, const ItgTableMap *cols, const ItgTableColumn *col)
 {
 	const char *hint = col->kind == ITG_COLKIND_ATTRIBUTE && col->def != NULL ?
 		col->def->write_hint : NULL;
@@ -141,7 +141,7 @@ reject_read_only(Relation rel, const ItgColumns *cols, const ItgColumn *col)
  *		strings.
  */
 static void
-datum_to_attr(const ItgColumn *col, Datum value, bool isnull, ItgBodyAttr *out)
+datum_to_attr(const ItgTableColumn *col, Datum value, bool isnull, ItgBodyAttr *out)
 {
 	Oid			outfunc;
 	bool		varlena;
@@ -215,7 +215,7 @@ build_body(ItgModifyState *ms, const ItgBodyAttr *attrs, int nattrs, bool as_arr
 
 /* The SQL column for a JSON:API source pointer like /data/attributes/name. */
 static const char *
-column_for_pointer(ItgColumns *cols, const char *pointer)
+column_for_pointer(ItgTableMap *cols, const char *pointer)
 {
 	const char *seg;
 
@@ -225,7 +225,7 @@ column_for_pointer(ItgColumns *cols, const char *pointer)
 	seg = seg ? seg + 1 : pointer;
 	for (int i = 0; i < cols->natts; i++)
 	{
-		const ItgColumn *c = &cols->cols[i];
+		const ItgTableColumn   *c = &cols->cols[i];
 
 		if (c->kind != ITG_COLKIND_ATTRIBUTE)
 			continue;
@@ -247,7 +247,7 @@ column_for_pointer(ItgColumns *cols, const char *pointer)
 
 /* The table's columns IT Glue still lets one change on a PSA-synced record. */
 static char *
-psa_writable_columns(ItgColumns *cols)
+psa_writable_columns(ItgTableMap *cols)
 {
 	StringInfoData buf;
 	int			n = 0;
@@ -259,7 +259,7 @@ psa_writable_columns(ItgColumns *cols)
 	initStringInfo(&buf);
 	for (int i = 0; i < cols->natts; i++)
 	{
-		const ItgColumn *c = &cols->cols[i];
+		const ItgTableColumn   *c = &cols->cols[i];
 
 		if (c->def == NULL || !(c->def->flags & ITG_COL_PSA_WRITABLE))
 			continue;
@@ -718,7 +718,7 @@ itgAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
 #endif
 {
 	ItgOptions *opts = itg_get_options(RelationGetRelid(target_relation), GetUserId(), false);
-	ItgColumns *cols = itg_table_columns(target_relation, opts->resource);
+	ItgTableMap    *cols = itg_table_columns(target_relation, opts->resource);
 	AttrNumber	attno = id_column(cols);
 	Var		   *var;
 
@@ -790,7 +790,7 @@ updated_columns(PlannerInfo *root, Index rtindex)
  *		route.  Any Var counts, whatever its relation: at worst one extra read.
  */
 static bool
-returning_reads_cut(ItgColumns *cols, List *returning)
+returning_reads_cut(ItgTableMap *cols, List *returning)
 {
 	ListCell   *lc;
 
@@ -798,7 +798,7 @@ returning_reads_cut(ItgColumns *cols, List *returning)
 								PVC_RECURSE_WINDOWFUNCS | PVC_RECURSE_PLACEHOLDERS))
 	{
 		Var		   *var = (Var *) lfirst(lc);
-		const ItgColumn *col;
+		const ItgTableColumn   *col;
 
 		if (!IsA(var, Var) || var->varattno > cols->natts)
 			continue;
@@ -827,7 +827,7 @@ itgPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
 	Relation	rel = table_open(rte->relid, NoLock);
 	ItgOptions *opts = itg_get_options(rte->relid, GetUserId(), false);
-	ItgColumns *cols = itg_table_columns(rel, opts->resource);
+	ItgTableMap    *cols = itg_table_columns(rel, opts->resource);
 	List	   *target_attrs = NIL;
 	List	   *returning = NIL;
 	bool		returning_cut;
@@ -1028,7 +1028,7 @@ insert_row(ItgModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
 	slot_getallattrs(slot);
 	for (int i = 0; i < ms->cols->natts; i++)
 	{
-		const ItgColumn *col = &ms->cols->cols[i];
+		const ItgTableColumn   *col = &ms->cols->cols[i];
 
 		if (col->kind == ITG_COLKIND_DROPPED || slot->tts_isnull[i])
 			continue;			/* unset columns keep IT Glue's defaults */
@@ -1300,7 +1300,7 @@ itgPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	RangeTblEntry *rte;
 	Relation	rel;
 	ItgOptions *opts;
-	ItgColumns *cols;
+	ItgTableMap    *cols;
 	List	   *processed_tlist = NIL;
 	List	   *target_attrs = NIL;
 	List	   *exprs;

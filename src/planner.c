@@ -62,7 +62,7 @@ typedef struct ItgRelInfo
 	RelOptInfo *baserel;
 	Oid			relid;
 	ItgOptions *opts;
-	ItgColumns *cols;
+	ItgTableMap    *cols;
 	List	   *items;
 	List	   *exprs;
 	bool		all_exact;		/* the API answers every condition exactly */
@@ -141,7 +141,7 @@ remote_count(ItgRelInfo *info)
 	/* The record that comes with the count tells which attributes IT Glue echoes. */
 	for (int i = 0; i < info->cols->natts; i++)
 	{
-		const ItgColumn *col = &info->cols->cols[i];
+		const ItgTableColumn   *col = &info->cols->cols[i];
 
 		if (col->kind == ITG_COLKIND_ATTRIBUTE && col->def != NULL &&
 			(col->def->flags & ITG_COL_MAYBE_ABSENT))
@@ -261,7 +261,7 @@ sortable_pathkey(PlannerInfo *root, RelOptInfo *baserel, ItgRelInfo *info,
 	EquivalenceMember *em_found = NULL;
 	ListCell   *lc;
 	Var		   *var;
-	const ItgColumn *col;
+	const ItgTableColumn   *col;
 	TypeCacheEntry *tce;
 
 	if (list_length(root->query_pathkeys) != 1)
@@ -376,7 +376,7 @@ reads_maybe_absent(RelOptInfo *baserel, ItgRelInfo *info, RestrictInfo *rinfo)
 	while ((i = bms_next_member(attrs, i)) >= 0)
 	{
 		AttrNumber	attno = i + FirstLowInvalidHeapAttributeNumber;
-		const ItgColumn *col;
+		const ItgTableColumn   *col;
 
 		if (attno <= 0 || attno > info->cols->natts)
 			continue;
@@ -413,7 +413,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, ItgRelInfo *info
 	{
 		for (int i = 0; i < info->cols->natts; i++)
 		{
-			const ItgColumn *col = &info->cols->cols[i];
+			const ItgTableColumn   *col = &info->cols->cols[i];
 			EcMatchArg	arg;
 
 			if (col->kind == ITG_COLKIND_DROPPED || col->def == NULL ||

@@ -46,7 +46,7 @@ typedef struct ItgScanState
 {
 	Relation	rel;
 	ItgOptions *opts;
-	ItgColumns *cols;
+	ItgTableMap    *cols;
 	ItgConverter *conv;
 	const char *const *attr_names;
 	int			nattr_names;

@@ -47,7 +47,7 @@ shown_value(const char *text, bool isnull)
 
 /* Does the answer's value equal the sent one, for the column's type? */
 static bool
-same_value(const ItgColumn *col, const char *sent_text, const ItgValue *got)
+same_value(const ItgTableColumn *col, const char *sent_text, const ItgValue *got)
 {
 	Datum		got_datum;
 	Oid			outfunc;
@@ -69,13 +69,13 @@ same_value(const ItgColumn *col, const char *sent_text, const ItgValue *got)
  *		whole record can tell whether the value stuck.
  */
 bool
-itg_answer_cut_sent_value(ItgColumns *cols, ItgConverter *conv, const ItgRecord *rec,
+itg_answer_cut_sent_value(ItgTableMap *cols, ItgConverter *conv, const ItgRecord *rec,
 						  const AttrNumber *attnos, const Datum *values,
 						  const bool *nulls, int n)
 {
 	for (int i = 0; i < n; i++)
 	{
-		const ItgColumn *col = &cols->cols[attnos[i] - 1];
+		const ItgTableColumn   *col = &cols->cols[attnos[i] - 1];
 		int			slot = itg_converter_slot_of(conv, attnos[i]);
 		const ItgValue *got;
 		Oid			outfunc;
@@ -105,7 +105,7 @@ itg_answer_cut_sent_value(ItgColumns *cols, ItgConverter *conv, const ItgRecord 
  *		statement had already written.
  */
 void
-itg_verify_stored(Relation rel, ItgColumns *cols, ItgConverter *conv,
+itg_verify_stored(Relation rel, ItgTableMap *cols, ItgConverter *conv,
 				  const ItgRecord *rec, const AttrNumber *attnos,
 				  const Datum *values, const bool *nulls, int n)
 {
@@ -115,7 +115,7 @@ itg_verify_stored(Relation rel, ItgColumns *cols, ItgConverter *conv,
 	initStringInfo(&detail);
 	for (int i = 0; i < n; i++)
 	{
-		const ItgColumn *col = &cols->cols[attnos[i] - 1];
+		const ItgTableColumn   *col = &cols->cols[attnos[i] - 1];
 		int			slot = itg_converter_slot_of(conv, attnos[i]);
 		ItgValue	absent = {ITG_JSON_ABSENT, NULL, 0};
 		const ItgValue *got = slot >= 0 ? &rec->values[slot] : &absent;
