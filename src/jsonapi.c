@@ -1396,10 +1396,10 @@ init_page(ItgPage *page)
 	page->current_page = page->next_page = page->total_pages = page->total_count = -1;
 }
 
-static bool
-parse_whole_body(const char *body, size_t len, const char *const *attr_names, int nattrs,
-				 bool single_object, bool use_scanner, ItgAllocFn alloc, void *alloc_ctx,
-				 ItgPage *page, char *errbuf, size_t errlen)
+bool
+itg_parse_page_ex(const char *body, size_t len, const char *const *attr_names, int nattrs,
+				  bool single_object, bool use_scanner, ItgAllocFn alloc, void *alloc_ctx,
+				  ItgPage *page, char *errbuf, size_t errlen)
 {
 	ItgJsonStream *s = itg_json_stream_new();
 	bool		ok;
@@ -1426,19 +1426,8 @@ itg_parse_page(const char *body, size_t len,
 			   ItgAllocFn alloc, void *alloc_ctx,
 			   ItgPage *page, char *errbuf, size_t errlen)
 {
-	return parse_whole_body(body, len, attr_names, nattrs, single_object, true,
-							alloc, alloc_ctx, page, errbuf, errlen);
-}
-
-bool
-itg_parse_page_json_c(const char *body, size_t len,
-					  const char *const *attr_names, int nattrs,
-					  bool single_object,
-					  ItgAllocFn alloc, void *alloc_ctx,
-					  ItgPage *page, char *errbuf, size_t errlen)
-{
-	return parse_whole_body(body, len, attr_names, nattrs, single_object, false,
-							alloc, alloc_ctx, page, errbuf, errlen);
+	return itg_parse_page_ex(body, len, attr_names, nattrs, single_object, true,
+							 alloc, alloc_ctx, page, errbuf, errlen);
 }
 
 bool

@@ -116,14 +116,15 @@ extern bool itg_parse_stream(ItgJsonStream *stream,
 
 /*
  * Pages are read by the fast scanner (src/jsonscan.c) and, when it does not
- * take a body, by json-c.  itg_parse_page_json_c reads with json-c only,
- * for tests that compare the two.
+ * take a body, by json-c.  itg_parse_page_ex without use_scanner reads with
+ * json-c only, for tests that compare the two; otherwise it is
+ * itg_parse_page.
  */
-extern bool itg_parse_page_json_c(const char *body, size_t len,
-								  const char *const *attr_names, int nattrs,
-								  bool single_object,
-								  ItgAllocFn alloc, void *alloc_ctx,
-								  ItgPage *page, char *errbuf, size_t errlen);
+extern bool itg_parse_page_ex(const char *body, size_t len,
+							  const char *const *attr_names, int nattrs,
+							  bool single_object, bool use_scanner,
+							  ItgAllocFn alloc, void *alloc_ctx,
+							  ItgPage *page, char *errbuf, size_t errlen);
 
 /*
  * Give json-c non-ASCII text as \u escapes even where its strict mode takes

@@ -293,9 +293,9 @@ check_scanner_agrees(const char *data, size_t size, int mode, uint64_t fast_dige
 
 	arena_reset(&arena, -1);
 	errbuf[0] = '\0';
-	ok = itg_parse_page_json_c(data, size, modes[mode].names, modes[mode].nnames,
-						modes[mode].single, arena_alloc, &arena, &page,
-						errbuf, sizeof(errbuf));
+	ok = itg_parse_page_ex(data, size, modes[mode].names, modes[mode].nnames,
+						   modes[mode].single, false, arena_alloc, &arena, &page,
+						   errbuf, sizeof(errbuf));
 	PROMISE(!ok || !page.scanned);
 	if (page_digest(ok, errbuf, &page, modes[mode].nnames) != fast_digest)
 	{

@@ -192,14 +192,14 @@ static char errbuf[256];
 /* Whether the fast scanner may read a body (it may in the FDW); off: json-c only. */
 static bool use_scanner = true;
 
-/* itg_parse_page, or itg_parse_page_json_c when use_scanner is off. */
+/* itg_parse_page, with the scanner as use_scanner says. */
 static bool
 parse_page_as_set(const char *body, size_t len, const char *const *names, int nnames,
 				  bool single, ItgAllocFn alloc, void *alloc_ctx, ItgPage *page,
 				  char *err, size_t errlen)
 {
-	return (use_scanner ? itg_parse_page : itg_parse_page_json_c)
-		(body, len, names, nnames, single, alloc, alloc_ctx, page, err, errlen);
+	return itg_parse_page_ex(body, len, names, nnames, single, use_scanner,
+							 alloc, alloc_ctx, page, err, errlen);
 }
 
 static bool
