@@ -979,14 +979,16 @@ modify_state(ResultRelInfo *rinfo, CmdType operation)
 	return ms;
 }
 
+/* Writes one row: insert_row, update_row or delete_row. */
+typedef TupleTableSlot *(*RowWriter) (ItgModifyState *ms, TupleTableSlot *slot,
+									  TupleTableSlot *planSlot);
+
 /*
  * write_row
  *		Write one row with writer, in memory reset per row.  When it fails
  *		after earlier rows of the statement were written, the error says what
  *		IT Glue already has.
  */
-typedef TupleTableSlot *(*RowWriter) (ItgModifyState *ms, TupleTableSlot *slot,
-									  TupleTableSlot *planSlot);
 
 static TupleTableSlot *
 write_row(ResultRelInfo *rinfo, CmdType operation, RowWriter writer,
