@@ -17,6 +17,7 @@
  *-------------------------------------------------------------------------
  */
 #include "jsonapi.h"
+#include "recshape.h"
 
 #include <json-c/json.h>
 
@@ -1924,6 +1925,92 @@ test_scanner_real_page(void)
 	free(doc);
 }
 
+/*
+ * recshape.c: the slot a member fills, for both readers.  Names asked for
+ * twice share the value, ITG_ATTR_ALL never matches a member, and the
+ * remembered positions never confuse two names (also past the length a
+ * position remembers, and when records list their attributes in another
+ * order).
+ */
+static void
+test_record_shape_module(void)
+{
+	static const char long_a[] =
+		"a-name-longer-than-a-position-remembers-it-is-so-long-1";
+	static const char long_b[] =
+		"a-name-longer-than-a-position-remembers-it-is-so-long-2";
+	const char *const names[] = {"b", long_a, "a", ITG_ATTR_ALL, "b", long_b, NULL};
+	ItgRecordShape shape;
+	char		body[1024];
+	ItgPage		p;
+
+	arena_reset(&arena);
+	CHECK(itg_shape_init(&shape, names, 7, arena_alloc, &arena));
+	CHECK_INT(itg_shape_slot(&shape, "b", 1, 0), 0);
+	CHECK_INT(itg_shape_same_name(&shape, 0), 4);
+	CHECK_INT(itg_shape_same_name(&shape, 4), -1);
+	CHECK_INT(itg_shape_slot(&shape, "a", 1, 0), 2);	/* position 0 remembered b */
+	CHECK_INT(itg_shape_slot(&shape, "a", 1, 0), 2);	/* ...and now a */
+	CHECK_INT(itg_shape_slot(&shape, "c", 1, 0), -1);
+	CHECK_INT(itg_shape_slot(&shape, ITG_ATTR_ALL, strlen(ITG_ATTR_ALL), 1), -1);
+	CHECK_INT(itg_shape_slot(&shape, long_a, strlen(long_a), 2), 1);
+	CHECK_INT(itg_shape_slot(&shape, long_b, strlen(long_b), 2), 5);
+	CHECK_INT(itg_shape_slot(&shape, long_a, strlen(long_a) - 1, 2), -1);
+	CHECK_INT(itg_shape_slot(&shape, "b", 1, ITG_SHAPE_HINTS + 3), 0);
+	itg_shape_forget_positions(&shape);
+	CHECK_INT(itg_shape_slot(&shape, "a", 1, 0), 2);
+	{
+		/* Names alike at their start, met at one position in turn. */
+		const char *const alike[] = {"ab", "ac", "abc"};
+		ItgRecordShape shape2;
+
+		CHECK(itg_shape_init(&shape2, alike, 3, arena_alloc, &arena));
+		CHECK_INT(itg_shape_slot(&shape2, "ab", 2, 0), 0);
+		CHECK_INT(itg_shape_slot(&shape2, "ac", 2, 0), 1);
+		CHECK_INT(itg_shape_slot(&shape2, "abc", 3, 0), 2);
+		CHECK_INT(itg_shape_slot(&shape2, "ab", 2, 0), 0);
+		CHECK_INT(itg_shape_slot(&shape2, "a", 1, 0), -1);
+		CHECK_INT(itg_shape_slot(&shape2, "abd", 3, 0), -1);
+		CHECK_INT(itg_shape_slot(&shape2, "ab", 2, 0), 0);
+	}
+
+	/* Both readers, records in different orders, both long names. */
+	snprintf(body, sizeof(body),
+			 "{\"data\":["
+			 "{\"id\":\"1\",\"attributes\":{\"a\":1,\"%s\":\"x\",\"b\":2,\"%s\":\"y\"}},"
+			 "{\"id\":\"2\",\"attributes\":{\"b\":3,\"%s\":\"z\",\"a\":4,\"%s\":\"w\"}}],"
+			 "\"meta\":{\"current-page\":1,\"next-page\":null,\"total-pages\":1,\"total-count\":2}}",
+			 long_a, long_b, long_b, long_a);
+	for (int fast = 0; fast <= 1; fast++)
+	{
+		const char *const no_all[] = {"b", long_a, "a", "b", long_b};
+
+		use_scanner = fast;
+		CHECK(parse_list(body, no_all, 5, &p));
+		CHECK_INT(p.scanned, fast);
+		CHECK_INT(p.nrecords, 2);
+		CHECK_VALUE(p.records[0].values[0], ITG_JSON_INT, "2");
+		CHECK_VALUE(p.records[0].values[1], ITG_JSON_STRING, "x");
+		CHECK_VALUE(p.records[0].values[2], ITG_JSON_INT, "1");
+		CHECK_VALUE(p.records[0].values[3], ITG_JSON_INT, "2");
+		CHECK_VALUE(p.records[0].values[4], ITG_JSON_STRING, "y");
+		CHECK_VALUE(p.records[1].values[0], ITG_JSON_INT, "3");
+		CHECK_VALUE(p.records[1].values[1], ITG_JSON_STRING, "w");
+		CHECK_VALUE(p.records[1].values[2], ITG_JSON_INT, "4");
+		CHECK_VALUE(p.records[1].values[3], ITG_JSON_INT, "3");
+		CHECK_VALUE(p.records[1].values[4], ITG_JSON_STRING, "z");
+		CHECK(p.has_meta && p.current_page == 1 && p.next_page == -1 &&
+			  p.total_pages == 1 && p.total_count == 2);
+	}
+	use_scanner = true;
+	{
+		const char *const no_all[] = {"b", long_a, "a", "b", long_b};
+
+		SAME_SCANNED(body, no_all, 5, false);
+	}
+	SAME_JSONC(body, names, 6, false);	/* the scanner leaves ITG_ATTR_ALL to json-c */
+}
+
 static void
 test_no_leaks(void)
 {
@@ -1944,6 +2031,7 @@ int
 main(void)
 {
 	RUN(test_list_page_with_meta);
+	RUN(test_record_shape_module);
 	RUN(test_list_last_page);
 	RUN(test_list_empty_page);
 	RUN(test_meta_variants);
