@@ -127,7 +127,7 @@ if [ -n "$CC_FUZZ" ]; then
 			"$PROF" merge -sparse "$BUILD/cov.profraw" -o "$BUILD/cov.profdata" &&
 				"$COV" report "$BUILD/fuzz_jsonapi_cov" -instr-profile="$BUILD/cov.profdata" \
 					"$ROOT/src/jsonapi.c" "$ROOT/src/jsonscan.c" "$ROOT/src/recshape.c" >&2
-			log "line by line: $COV show $BUILD/fuzz_jsonapi_cov -instr-profile=$BUILD/cov.profdata $ROOT/src/jsonapi.c $ROOT/src/jsonscan.c"
+			log "line by line: $COV show $BUILD/fuzz_jsonapi_cov -instr-profile=$BUILD/cov.profdata $ROOT/src/jsonapi.c $ROOT/src/jsonscan.c $ROOT/src/recshape.c"
 		fi
 	fi
 	exit 0
