@@ -383,6 +383,17 @@ scan_int_part(Cursor *c, const char **q)
 	return *q < c->end ? STEP_OK : STEP_MORE;
 }
 
+/* One or more digits at *q (a fraction's or an exponent's). */
+static Step
+skip_required_digits(Cursor *c, const char **q)
+{
+	if (*q >= c->end)
+		return STEP_MORE;
+	if (!is_digit(**q))
+		return STEP_BAIL;
+	return skip_digits(c, q) == STEP_OK ? STEP_OK : STEP_MORE;
+}
+
 /* Any JSON number, checked against the grammar of RFC 8259. */
 static Step
 skip_number(Cursor *c)
@@ -395,26 +406,16 @@ skip_number(Cursor *c)
 	if (*q == '.')
 	{
 		q++;
-		if (q >= c->end)
-			return STEP_MORE;
-		if (!is_digit(*q))
-			return STEP_BAIL;
-		if (skip_digits(c, &q) != STEP_OK)
-			return STEP_MORE;
+		if ((r = skip_required_digits(c, &q)) != STEP_OK)
+			return r;
 	}
 	if (*q == 'e' || *q == 'E')
 	{
 		q++;
-		if (q >= c->end)
-			return STEP_MORE;
-		if (*q == '+' || *q == '-')
+		if (q < c->end && (*q == '+' || *q == '-'))
 			q++;
-		if (q >= c->end)
-			return STEP_MORE;
-		if (!is_digit(*q))
-			return STEP_BAIL;
-		if (skip_digits(c, &q) != STEP_OK)
-			return STEP_MORE;
+		if ((r = skip_required_digits(c, &q)) != STEP_OK)
+			return r;
 	}
 	c->p = q;
 	return STEP_OK;
@@ -1026,6 +1027,17 @@ itg_scan_matches(const ItgScan *s, const char *const *attr_names, int nattrs,
 	return s->shape.names == attr_names && s->shape.nattrs == nattrs && s->single == single_object;
 }
 
+/* An object or array closed right after it opened: step past, go on to next. */
+static bool
+closes_empty(ItgScan *s, Cursor *c, char close, ScanState next)
+{
+	if (*c->p != close)
+		return false;
+	c->p++;
+	s->state = next;
+	return true;
+}
+
 ItgScannerStatus
 itg_scan_advance(ItgScan *s, const char *body, size_t len, bool complete)
 {
@@ -1071,12 +1083,8 @@ itg_scan_advance(ItgScan *s, const char *body, size_t len, bool complete)
 					}
 					break;
 				case ST_TOP_FIRST_MEMBER:
-					if (*c.p == '}')
-					{
-						c.p++;
-						s->state = ST_END;
+					if (closes_empty(s, &c, '}', ST_END))
 						break;
-					}
 					/* FALLTHROUGH */
 				case ST_TOP_MEMBER:
 					r = *c.p == '"' ? scan_top_member(s, &c) : STEP_BAIL;
@@ -1085,12 +1093,8 @@ itg_scan_advance(ItgScan *s, const char *body, size_t len, bool complete)
 					r = step_after_value(s, &c, '}', ST_TOP_MEMBER, ST_END);
 					break;
 				case ST_DATA_FIRST:
-					if (*c.p == ']')
-					{
-						c.p++;
-						s->state = ST_TOP_AFTER_VALUE;
+					if (closes_empty(s, &c, ']', ST_TOP_AFTER_VALUE))
 						break;
-					}
 					/* FALLTHROUGH */
 				case ST_DATA_NEXT:
 					if (*c.p != '{')
