@@ -106,7 +106,6 @@ typedef struct ItgScanState
 	ForeignScanState *node;
 } ItgScanState;
 
-
 static void init_reread_quals(ItgScanState *ss, ForeignScan *fsplan, ForeignScanState *node);
 static bool record_passes(ItgScanState *ss, const ItgRecord *rec, ExprState *quals,
 						  TupleTableSlot *slot);
