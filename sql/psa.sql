@@ -9,6 +9,9 @@
 -- row's value, and what cannot be known is NULL.
 --
 SELECT sim_reset();
+-- The first half is about answers that echo the attributes, whatever mode
+-- the simulator was started in (test/run-tests.sh runs both).
+SELECT sim_config('{"attributes": "all"}');
 CREATE FOREIGN TABLE orgs_est (
   id bigint, name text, psa_id text, psa_integration_type text
 ) SERVER sim OPTIONS (resource 'organizations', page_size '100', use_remote_estimate 'true');
