@@ -41,6 +41,7 @@ import datetime
 import http
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -101,6 +102,11 @@ DEFAULT_CONFIG = {
     "int_parent_id": False,           # parent-id int, ancestor-ids array
     "clock_start": "2026-01-01T00:00:00.000Z",
     "write_answers_cut": False,       # write answers cut quick-notes as lists do
+    # IT Glue's rate limit: at most rate_limit_requests per account in any
+    # rate_limit_window_s seconds; past it, 429 with Retry-After.  None =
+    # no limit (the default, so tests that are not about pacing stay fast).
+    "rate_limit_requests": None,
+    "rate_limit_window_s": 300,
     # Attributes in responses: "all" (every attribute the simulator keeps,
     # as the owner's design names them) or "documented" (only the keys of
     # IT Glue's documented response examples: no psa-id,
@@ -1921,6 +1927,32 @@ def log_as_text(entries, decode):
     return "".join(lines)
 
 
+class RateWindow:
+    """IT Glue's limit: a sliding window of the accepted requests of each
+    account.  A request that would be one too many is refused with 429 and a
+    Retry-After (whole seconds until the oldest request in the window
+    leaves it); a refused request does not count."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.clear()
+
+    def clear(self):
+        self.times = {}                 # key -> deque of monotonic times
+
+    def admit(self, key, limit, window_s, now=None):
+        """None when the request may go, else the Retry-After in seconds."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            times = self.times.setdefault(key, collections.deque())
+            while times and times[0] <= now - window_s:
+                times.popleft()
+            if len(times) >= limit:
+                return max(1, math.ceil(times[len(times) - limit] + window_s - now))
+            times.append(now)
+            return None
+
+
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
@@ -1976,6 +2008,9 @@ def validate_config(update):
             "password_in_list": lambda v: v in ("absent", "present", "example"),
             "nested_filters": lambda v: v in ("ignore", "apply"),
             "trait_scalars": lambda v: v in ("typed", "strings"),
+            "rate_limit_requests": lambda v: v is None or (
+                isinstance(v, int) and not isinstance(v, bool) and v > 0),
+            "rate_limit_window_s": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0,
         }[key](value)
         if not ok:
             raise ValueError("invalid value for %s: %r" % (key, value))
@@ -1997,6 +2032,7 @@ class Simulator:
         self.log = RequestLog()
         self.faults = Faults()
         self.stats = Stats()
+        self.window = RateWindow()
         self.api = Api(self)
         self.state = None
         self.config = None
@@ -2018,6 +2054,8 @@ class Simulator:
         self.faults.clear()
         with self.stats.lock:
             self.stats.clear()
+        with self.window.lock:
+            self.window.clear()
 
     def prerender(self, chunk=2000):
         """Render every pristine org's list JSON ahead of time (CLI mode, in a
@@ -2045,6 +2083,13 @@ class Simulator:
     def serve_api(self, req, conn_id):
         """Run one API request through faults, the API, latency, the log and
         the stats. Returns the Response to send."""
+        retry_after = self._rate_limited(req)
+        if retry_after is not None:
+            resp = json_response(429, {"errors": [{"status": 429, "title": reason_phrase(429)}]})
+            resp.headers.append(("Retry-After", str(retry_after)))
+            self.log.append(self._log_entry(req, 429, conn_id))
+            self.stats.record(429, None)
+            return resp
         action = self.faults.pick(req)
         if action is not None and ("status" in action or action.get("kind") in STANDALONE_KINDS):
             if action.get("apply"):
@@ -2061,6 +2106,15 @@ class Simulator:
         self.log.append(self._log_entry(req, status, conn_id))
         self.stats.record(status, resp.render_ms)
         return resp
+
+    def _rate_limited(self, req):
+        """The Retry-After of a request past the account's window, else
+        None.  Only requests with a valid key count (others never reach the
+        account); the simulator's keys belong to one account, one window."""
+        limit = self.config["rate_limit_requests"]
+        if limit is None or self.key_status(req.headers) != "valid":
+            return None
+        return self.window.admit("account", limit, self.config["rate_limit_window_s"])
 
     def _run_api(self, req):
         try:

@@ -975,6 +975,41 @@ class FaultTests(SimTestCase):
         control("GET", "/_sim/stats")
         self.assertLess(time.monotonic() - t, 0.15)
 
+    def test_rate_limit_window(self):
+        # Off by default: no request is refused however many go.
+        for _ in range(5):
+            self.assertEqual(call("GET", "/organizations/1").status, 200)
+        set_config(rate_limit_requests=3, rate_limit_window_s=2)
+        codes = [call("GET", "/organizations/1") for _ in range(4)]
+        self.assertEqual([r.status for r in codes], [200, 200, 200, 429])
+        self.assertEqual(codes[3].headers.get("Retry-After"), "2")
+        self.assertEqual(codes[3].json["errors"][0]["status"], 429)
+        # A wrong key never reaches the account: 403, not counted, not 429.
+        self.assertEqual(call("GET", "/organizations/1", key="ITG.other").status, 403)
+        # The refused request was logged with its 429 and did not count:
+        # once the window has passed, three go again.
+        self.assertEqual([l.split()[0] for l in log_text().splitlines()].count("GET"), 10)
+        self.assertEqual(control("GET", "/_sim/stats").json["by_status"]["429"], 1)
+        time.sleep(2.05)
+        self.assertEqual([call("GET", "/organizations/1").status for _ in range(4)],
+                         [200, 200, 200, 429])
+        # Sliding, not fixed: a request leaves the window window_s after it came.
+        set_config(rate_limit_requests=2, rate_limit_window_s=1)
+        control("POST", "/_sim/reset")
+        set_config(rate_limit_requests=2, rate_limit_window_s=1)
+        self.assertEqual(call("GET", "/organizations/1").status, 200)
+        time.sleep(0.6)
+        self.assertEqual(call("GET", "/organizations/1").status, 200)
+        self.assertEqual(call("GET", "/organizations/1").status, 429)
+        time.sleep(0.5)          # the first left the window, the second not
+        self.assertEqual(call("GET", "/organizations/1").status, 200)
+        self.assertEqual(call("GET", "/organizations/1").status, 429)
+        # Config is validated; reset restores the default (no limit).
+        self.assertEqual(control("POST", "/_sim/config", {"rate_limit_requests": 0}).status, 400)
+        self.assertEqual(control("POST", "/_sim/config", {"rate_limit_window_s": "5"}).status, 400)
+        control("POST", "/_sim/reset")
+        self.assertIsNone(control("GET", "/_sim/config").json["rate_limit_requests"])
+
     def test_truncated(self):
         add_faults({"action": {"kind": "truncated"}})
         conn = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=5)
