@@ -14,7 +14,7 @@ if [ -z "${ITG_DEMO_KEEP:-}" ]; then trap itg_cleanup EXIT; fi
 itg_install_deps
 itg_build
 itg_start_sim --orgs "$ITG_ORGS"
-itg_start_cluster
+itg_start_cluster "shared_preload_libraries = 'it_glue_fdw'"
 psql -X -q -v sim_url="$ITGLUE_SIM_URL" -v api_key="$ITG_API_KEY" -f "$ITG_ROOT/demo/demo.sql"
 
 echo

@@ -53,6 +53,9 @@ CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (connect_timeout_ms '
 CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (max_retries '101');
 CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (max_concurrency '0');
 CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (requests_per_minute '0');
+CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (rate_window_requests '1');
+CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (rate_window_seconds '0');
+CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (rate_window_seconds '901');
 CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (max_response_mb '0');
 CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (max_pages '0');
 CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (updatable 'maybe');
@@ -62,6 +65,7 @@ CREATE SERVER bad FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (refetch_truncated 'y
 CREATE SERVER ok1 FOREIGN DATA WRAPPER it_glue_fdw
   OPTIONS (page_size '1', timeout_ms '1000', connect_timeout_ms '500', max_retries '0',
            max_concurrency '8', requests_per_minute '3000', max_response_mb '16',
+           rate_window_requests '3000', rate_window_seconds '300',
            max_pages '10', updatable 'false', allow_delete 'true', use_remote_estimate 'on',
            refetch_truncated 'off');
 ALTER SERVER ok1 OPTIONS (SET page_size '1000');

@@ -193,6 +193,14 @@ itg_sha256(const uint8 *data, size_t len, uint8 *out)
 #define ITG_HAS_SHMEM_REQUEST_HOOK 1
 #endif
 
+/*
+ * PG17 added the DSM registry: shared memory a library can use without
+ * being preloaded (the pacing window uses it then).
+ */
+#if PG_VERSION_NUM >= 170000
+#define ITG_HAS_DSM_REGISTRY 1
+#endif
+
 /* Whether a PathKey sorts descending: PG18 records a CompareType. */
 #if PG_VERSION_NUM >= 180000
 #define itg_pathkey_descending(pk) ((pk)->pk_cmptype == COMPARE_GT)

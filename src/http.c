@@ -77,7 +77,7 @@ struct ItgHttpRequest
 	ItgRetryPolicy policy;
 	int			max_retries;
 	ItgPaceKey	pace_key;		/* the pacing bucket: host and key, hashed */
-	int			requests_per_minute;
+	ItgPaceLimits pace_limits;
 	int			timeout_ms;
 
 	ItgRequestState state;
@@ -333,7 +333,7 @@ itg_http_start(const ItgOptions *opts, const char *method, const char *path_quer
 	req->policy = strcmp(method, "GET") == 0 ? ITG_RETRY_IDEMPOTENT : ITG_RETRY_UNSENT_ONLY;
 	req->max_retries = opts->max_retries;
 	itg_pacing_key(opts->base_url, opts->api_key, &req->pace_key);
-	req->requests_per_minute = opts->requests_per_minute;
+	req->pace_limits = opts->pace;
 	req->timeout_ms = opts->timeout_ms;
 	req->max_bytes = (size_t) opts->max_response_mb * 1024 * 1024;
 	req->stats = stats;
@@ -685,7 +685,7 @@ start_due_requests(void)
 		if (req->start_at > now)
 			wait = (long) ((req->start_at - now) / 1000) + 1;
 		else
-			wait = itg_pacing_take(&req->pace_key, req->requests_per_minute, now);
+			wait = itg_pacing_take(&req->pace_key, &req->pace_limits, now);
 		if (wait == 0)
 		{
 			launch(req);
@@ -976,7 +976,7 @@ itg_http_retry_hint(ItgHttpRequest *req)
 	if (req->refused_wait_ms >= 0)
 		return refused_wait_hint(req);
 	if (req->status == 429)
-		return errhint("The request was tried %d time(s). Lower requests_per_minute or max_concurrency, raise max_retries, or try again later.",
+		return errhint("The request was tried %d time(s). Lower rate_window_requests or max_concurrency, raise max_retries, or try again later.",
 					   req->attempt + 1);
 	if (req->policy == ITG_RETRY_IDEMPOTENT)
 		return errhint("The request was tried %d time(s). Try again later, or raise max_retries.",

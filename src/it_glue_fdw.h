@@ -96,6 +96,18 @@ extern char *itg_resource_names(void);
 
 /* ---------- option.c: validation and merged options ---------- */
 
+/*
+ * How fast a server's requests may go: IT Glue's window (rate_window_requests
+ * per rate_window_seconds) and the optional requests_per_minute cap (0: none).
+ */
+#define ITG_WINDOW_MAX_SECONDS 900
+typedef struct ItgPaceLimits
+{
+	int			window_requests;
+	int			window_seconds;
+	int			per_minute;
+} ItgPaceLimits;
+
 typedef struct ItgOptions
 {
 	Oid			serverid;
@@ -109,7 +121,7 @@ typedef struct ItgOptions
 	int			connect_timeout_ms;
 	int			max_retries;
 	int			max_concurrency;
-	int			requests_per_minute;
+	ItgPaceLimits pace;			/* rate_window_*, requests_per_minute */
 	int			max_response_mb;
 	int			max_pages;
 	bool		updatable;
@@ -511,8 +523,11 @@ extern bool itgAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *fun
 /* ---------- pacing.c ---------- */
 
 extern void itg_pacing_init(void);
+extern bool itg_pacing_shared(void);
 extern void itg_pacing_key(const char *base_url, const char *api_key, ItgPaceKey *key);
-extern long itg_pacing_take(const ItgPaceKey *key, int per_minute, TimestampTz now);
+extern long itg_pacing_take(const ItgPaceKey *key, const ItgPaceLimits *limits,
+							TimestampTz now);
+extern int64 itg_pacing_window_used(const ItgPaceKey *key, const ItgPaceLimits *limits);
 
 /* ---------- lookup.c ---------- */
 

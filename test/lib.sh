@@ -198,12 +198,13 @@ itg_start_cluster() {
 	itg_log "PostgreSQL $ITG_PG_MAJOR on socket $ITG_WORK port $ITG_PG_PORT"
 }
 
-# itg_restart_cluster: restart the cluster (fresh shared memory: pacing
-# buckets), passing the current simulator's address to the server.
+# itg_restart_cluster [postgres options]: restart the cluster (fresh shared
+# memory: pacing buckets), passing the current simulator's address to the
+# server; options such as "-c shared_preload_libraries=" apply to this run.
 itg_restart_cluster() {
 	itg_stop_cluster
 	itg_as_owner ITGLUE_SIM_URL="${ITGLUE_SIM_URL:-}" "$(itg_pg_bindir)/pg_ctl" -D "$ITG_WORK/data" \
-		-l "$ITG_WORK/postgres.log" -w start >/dev/null ||
+		${1:+-o "$1"} -l "$ITG_WORK/postgres.log" -w start >/dev/null ||
 		{ cat "$ITG_WORK/postgres.log" >&2; return 1; }
 }
 

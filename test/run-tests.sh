@@ -164,6 +164,34 @@ print(k[:len(k) // 2])' "$ITG_API_KEY")
 	fi
 fi
 
+# 3b. Pacing without preloading: PostgreSQL 17 and later share the window
+# through the DSM registry (no notice); on 15 and 16 each session paces
+# alone and its first request says so, once per session.
+if ! skip regress; then
+	itg_log "pacing without shared_preload_libraries"
+	itg_restart_cluster "-c shared_preload_libraries=" || exit 1
+	unshared_sql="CREATE EXTENSION IF NOT EXISTS it_glue_fdw;
+CREATE SERVER unshared FOREIGN DATA WRAPPER it_glue_fdw OPTIONS (url '$ITGLUE_SIM_URL');
+CREATE USER MAPPING FOR CURRENT_USER SERVER unshared OPTIONS (api_key '$ITG_API_KEY');
+CREATE FOREIGN TABLE unshared_statuses (id bigint) SERVER unshared OPTIONS (resource 'organization_statuses');"
+	query="SELECT count(*) FROM unshared_statuses WHERE id > 0; SELECT count(*) FROM unshared_statuses WHERE id > 1;"
+	first=$(psql -X -q -c "$unshared_sql" -c "$query" 2>&1)
+	second=$(psql -X -q -c "$query" -c "$query" 2>&1)
+	want=1; [ "$ITG_PG_MAJOR" -ge 17 ] && want=0
+	n1=$(printf '%s\n' "$first" | grep -c '^NOTICE:  it_glue_fdw paces the requests of this session alone$')
+	n2=$(printf '%s\n' "$second" | grep -c '^NOTICE:  it_glue_fdw paces the requests of this session alone$')
+	h1=$(printf '%s\n' "$first" | grep -c '^HINT:  Add it_glue_fdw to shared_preload_libraries and restart the server.$')
+	rows=$(printf '%s\n' "$first" "$second" | grep -cE '^ +[34]$')
+	psql -X -q -c "DROP SERVER unshared CASCADE" >/dev/null 2>&1
+	if [ "$n1" = "$want" ] && [ "$n2" = "$want" ] && [ "$h1" = "$want" ] && [ "$rows" = 6 ]; then
+		count 1 0 unshared-pacing
+	else
+		printf 'FAILED: unshared pacing (want %s notice(s) per session):\n%s\n%s\n' "$want" "$first" "$second" >&2
+		count 0 1 unshared-pacing
+	fi
+	itg_restart_cluster || exit 1
+fi
+
 # 4. Real clients (SQLAlchemy, pgJDBC) see the tables through the views.
 if ! skip clients; then
 	itg_log "clients: SQLAlchemy and pgJDBC"
