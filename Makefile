@@ -20,6 +20,7 @@ OBJS = \
 	src/client.o \
 	src/http.o \
 	src/pacing.o \
+	src/usage.o \
 	src/redact.o \
 	src/jsonapi.o \
 	src/jsonscan.o \

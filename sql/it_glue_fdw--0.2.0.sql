@@ -106,3 +106,28 @@ $fn$;
 
 COMMENT ON FUNCTION it_glue_fdw_create_views(name, name) IS
   'create one view per IT Glue foreign table of a schema, for tools that list only tables and views';
+
+-- it_glue_fdw_usage: per server (for the servers you have a user mapping
+-- for), what the requests of its API host and key did and how much of IT
+-- Glue's window they use: across all sessions when the window is shared.
+CREATE FUNCTION it_glue_fdw_usage(server oid,
+	OUT window_seconds integer, OUT window_limit integer,
+	OUT window_allowance integer, OUT window_used bigint,
+	OUT window_remaining bigint, OUT list_requests bigint,
+	OUT show_requests bigint, OUT write_requests bigint,
+	OUT rate_limited bigint, OUT retries bigint, OUT bytes bigint,
+	OUT shared boolean)
+RETURNS record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE VIEW it_glue_fdw_usage AS
+SELECT s.srvname AS server, u.*
+FROM pg_catalog.pg_foreign_server s
+JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+CROSS JOIN LATERAL it_glue_fdw_usage(s.oid) u
+WHERE w.fdwhandler = 'it_glue_fdw_handler'::regproc
+  AND u.window_seconds IS NOT NULL;
+
+COMMENT ON VIEW it_glue_fdw_usage IS
+'IT Glue requests per server (its API host and key): lists, record re-reads, writes, 429s, retries, bytes, and the rate window''s use';

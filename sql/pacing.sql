@@ -62,6 +62,41 @@ SET client_min_messages = warning;
 DROP SERVER window_sim CASCADE;
 RESET client_min_messages;
 
+-- ===================================================================
+-- it_glue_fdw_usage: per server, what its host and key's requests did.
+-- A key of its own (IT Glue refuses it: 403), so the figures are exactly
+-- this section's: two lists (one refused with 429 and tried again), one
+-- record read by id, one write.
+-- ===================================================================
+CREATE SERVER usage_sim FOREIGN DATA WRAPPER it_glue_fdw
+  OPTIONS (url :'sim_url', max_retries '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER usage_sim OPTIONS (api_key 'ITG.usage-key');
+CREATE FOREIGN TABLE usage_orgs (id bigint, name text) SERVER usage_sim OPTIONS (resource 'organizations');
+SELECT * FROM it_glue_fdw_usage WHERE server = 'usage_sim';
+\set VERBOSITY terse
+SELECT * FROM usage_orgs;
+SELECT * FROM usage_orgs WHERE id = 5;
+SELECT sim_fault('{"path": "/organizations", "times": 1, "action": {"status": 429, "retry_after": "0"}}');
+SELECT * FROM usage_orgs;
+INSERT INTO usage_orgs (name) VALUES ('Usage Test');
+\set VERBOSITY default
+SELECT window_seconds, window_limit, window_allowance, window_used, window_remaining,
+       list_requests, show_requests, write_requests, rate_limited, retries,
+       bytes > 0 AS bytes, shared
+FROM it_glue_fdw_usage WHERE server = 'usage_sim';
+SELECT * FROM sim_requests();
+-- Without a user mapping of your own, a server shows nothing.
+CREATE ROLE usage_other;
+GRANT SELECT ON it_glue_fdw_usage TO usage_other;
+SET ROLE usage_other;
+SELECT count(*) FROM it_glue_fdw_usage;
+RESET ROLE;
+REVOKE SELECT ON it_glue_fdw_usage FROM usage_other;
+DROP ROLE usage_other;
+SET client_min_messages = warning;
+DROP SERVER usage_sim CASCADE;
+RESET client_min_messages;
+
 \set VERBOSITY terse
 SET statement_timeout = '1s';
 

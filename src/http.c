@@ -576,6 +576,38 @@ mark_done(ItgHttpRequest *req)
 }
 
 /*
+ * request_kind
+ *		List, show or write, for the usage view: a GET whose path ends in a
+ *		record id reads one record.
+ */
+static ItgRequestKind
+request_kind(const ItgHttpRequest *req)
+{
+	size_t		pathlen = strcspn(req->path_query, "?");
+	size_t		last = pathlen;
+
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+		return ITG_REQ_WRITE;
+	while (last > 0 && req->path_query[last - 1] != '/')
+		last--;
+	if (last == pathlen)
+		return ITG_REQ_LIST;
+	for (size_t i = last; i < pathlen; i++)
+		if (!isdigit((unsigned char) req->path_query[i]))
+			return ITG_REQ_LIST;
+	return ITG_REQ_SHOW;
+}
+
+/* Count a finished attempt in its host and key's usage. */
+static void
+note_attempt(ItgHttpRequest *req, CURLcode rc, bool retrying)
+{
+	itg_pacing_note(&req->pace_key, request_kind(req),
+					rc == CURLE_OK && req->status == 429, retrying,
+					(int64) req->resp_total);
+}
+
+/*
  * finish_attempt
  *		A transfer ended: decide between done and a retry after a delay.
  */
@@ -604,6 +636,7 @@ finish_attempt(ItgHttpRequest *req, CURLcode rc)
 
 	if (!retry || req->attempt >= req->max_retries)
 	{
+		note_attempt(req, rc, false);
 		mark_done(req);
 		return;
 	}
@@ -622,6 +655,7 @@ finish_attempt(ItgHttpRequest *req, CURLcode rc)
 		{
 			req->refused_wait_ms = delay_ms;
 			req->wait_past_timeout = delay_ms <= ITG_MAX_RETRY_AFTER_MS;
+			note_attempt(req, rc, false);
 			mark_done(req);
 			return;
 		}
@@ -634,6 +668,7 @@ finish_attempt(ItgHttpRequest *req, CURLcode rc)
 		/* Full jitter in [base/2, base) spreads out competing clients. */
 		delay_ms = base / 2 + (long) (random() % Max(base / 2, 1));
 	}
+	note_attempt(req, rc, true);
 	req->attempt++;
 	if (req->stats)
 	{

@@ -210,6 +210,24 @@ typedef struct ItgPaceKey
 	uint8		hash[32];		/* SHA-256; never the key itself */
 } ItgPaceKey;
 
+/* What a request does, as the usage view counts it. */
+typedef enum ItgRequestKind
+{
+	ITG_REQ_LIST,				/* GET of a list (index) route */
+	ITG_REQ_SHOW,				/* GET of one record (re-reads, lookups) */
+	ITG_REQ_WRITE,				/* POST, PATCH, DELETE */
+	ITG_REQ_NKINDS
+} ItgRequestKind;
+
+/* What the requests of one API host and key did (pacing.c keeps it). */
+typedef struct ItgUsage
+{
+	int64		requests[ITG_REQ_NKINDS];	/* attempts sent, retries included */
+	int64		rate_limited;	/* answered 429 */
+	int64		retries;		/* attempts tried again */
+	int64		bytes;			/* response bytes received */
+} ItgUsage;
+
 /* Whether a failed request may be sent again. */
 typedef enum ItgRetryPolicy
 {
@@ -527,7 +545,10 @@ extern bool itg_pacing_shared(void);
 extern void itg_pacing_key(const char *base_url, const char *api_key, ItgPaceKey *key);
 extern long itg_pacing_take(const ItgPaceKey *key, const ItgPaceLimits *limits,
 							TimestampTz now);
-extern int64 itg_pacing_window_used(const ItgPaceKey *key, const ItgPaceLimits *limits);
+extern void itg_pacing_note(const ItgPaceKey *key, ItgRequestKind kind, bool rate_limited,
+							bool retrying, int64 bytes);
+extern void itg_pacing_usage(const ItgPaceKey *key, const ItgPaceLimits *limits,
+							 ItgUsage *usage, int64 *used, int *allowance);
 
 /* ---------- lookup.c ---------- */
 

@@ -63,6 +63,7 @@ typedef struct ItgBucket
 	TimestampTz tat;			/* when the per-minute cap is full again */
 	int64		newest_second;	/* the second counts[] was last advanced to */
 	int32		longest_window; /* longest window judged here, in seconds */
+	ItgUsage	usage;			/* what the requests of this bucket did */
 	int32		counts[ITG_WINDOW_SLOTS];	/* launches per second, a ring */
 } ItgBucket;
 
@@ -381,31 +382,69 @@ itg_pacing_take(const ItgPaceKey *key, const ItgPaceLimits *limits, TimestampTz 
 	return (long) ((wait_us + 999) / 1000);
 }
 
-/*
- * itg_pacing_window_used
- *		How much of a host and key's window is used, as this backend sees it
- *		(the cluster's, when shared).
- */
-int64
-itg_pacing_window_used(const ItgPaceKey *key, const ItgPaceLimits *limits)
+/* The bucket of a key, if it has one (caller holds the lock). */
+static ItgBucket *
+bucket_lookup(const ItgPaceKey *key)
 {
-	TimestampTz now = GetCurrentTimestamp();
-	int64		second = now / USECS_PER_SEC;
-	int64		used = 0;
-
-	attach_table();
-	pacing_lock();
 	for (int i = 0; i < ITG_MAX_BUCKETS; i++)
 	{
 		ItgBucket  *b = &table->buckets[i];
 
 		if (b->used && memcmp(&b->key, key, sizeof(ItgPaceKey)) == 0)
-		{
-			window_advance(b, second);
-			used = window_used(b, second, limits->window_seconds);
-			break;
-		}
+			return b;
+	}
+	return NULL;
+}
+
+/*
+ * itg_pacing_note
+ *		Count one finished attempt of a request in its bucket's usage: its
+ *		kind, whether IT Glue refused it (429), whether it is tried again,
+ *		and the bytes received.
+ */
+void
+itg_pacing_note(const ItgPaceKey *key, ItgRequestKind kind, bool rate_limited,
+				bool retrying, int64 bytes)
+{
+	ItgBucket  *b;
+
+	pacing_lock();
+	b = bucket_lookup(key);
+	if (b != NULL)
+	{
+		b->usage.requests[kind]++;
+		b->usage.rate_limited += rate_limited ? 1 : 0;
+		b->usage.retries += retrying ? 1 : 0;
+		b->usage.bytes += bytes;
 	}
 	pacing_unlock();
-	return used;
+}
+
+/*
+ * itg_pacing_usage
+ *		A host and key's usage and how much of its window is used (the
+ *		cluster's, when shared).  All zero when it has no bucket: nothing
+ *		sent within its window.
+ */
+void
+itg_pacing_usage(const ItgPaceKey *key, const ItgPaceLimits *limits,
+				 ItgUsage *usage, int64 *used, int *allowance)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		second = now / USECS_PER_SEC;
+	ItgBucket  *b;
+
+	attach_table();
+	memset(usage, 0, sizeof(ItgUsage));
+	*used = 0;
+	*allowance = window_allowance(limits);
+	pacing_lock();
+	b = bucket_lookup(key);
+	if (b != NULL)
+	{
+		window_advance(b, second);
+		*usage = b->usage;
+		*used = window_used(b, Max(second, b->newest_second), limits->window_seconds);
+	}
+	pacing_unlock();
 }
