@@ -341,7 +341,7 @@ psql -X -q -v sim_url="$SIM2_URL" -v api_key="$ITG_API_KEY" >/dev/null <<'EOF'
 \set ON_ERROR_STOP on
 CREATE SERVER itglue_10k FOREIGN DATA WRAPPER it_glue_fdw
   OPTIONS (url :'sim_url', page_size '1000', max_concurrency '4',
-           requests_per_minute '1000000');
+           rate_window_requests '10000000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER itglue_10k OPTIONS (api_key :'api_key');
 CREATE SCHEMA s10k;
 IMPORT FOREIGN SCHEMA itglue LIMIT TO (organizations) FROM SERVER itglue_10k INTO s10k;
@@ -461,7 +461,7 @@ report() {
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'); source: $SRC_REV (the working tree, as built at the start)."
 	echo "$ORGS organizations, $PAGES list pages of $PAGE_SIZE (~$((CURL_BYTES / PAGES / 1024)) KiB each, $CURL_BYTES bytes in all)."
-	echo "FDW server options: page_size $PAGE_SIZE, max_concurrency 4 (the default), **requests_per_minute 1000000** (client-side pacing effectively off)."
+	echo "FDW server options: page_size $PAGE_SIZE, max_concurrency 4 (the default), **rate_window_requests 10000000** (client-side pacing effectively off), record cache off (\`it_glue_fdw.record_cache_mb = 0\`)."
 	echo "Each cell is the median of ${DONE_RUNS[0]} runs (0 ms) / ${DONE_RUNS[50]} runs (50 ms), in interleaved rounds. Latency = \`latency_ms\` the simulator adds to every API response."
 	echo "Wall = elapsed time of the query (in the backend) or of the program; CPU = user+system time of the PostgreSQL backend (\`/proc/<pid>/stat\`, ${CLK_TCK} Hz ticks) or of the floor's own process."
 	runs_note

@@ -2,6 +2,9 @@
 -- select: scans stream pages, rows come back exactly as IT Glue has them.
 --
 SELECT sim_reset();
+-- Which records are read again for a cut value is tested here with the
+-- record cache off (sql/reccache.sql tests the cache).
+SET it_glue_fdw.record_cache_mb = 0;
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 

@@ -60,6 +60,7 @@ struct ItgConverter
 	int		   *truncated_slots;	/* slots lists may cut short */
 	int		   *truncated_at;	/* ...at this many characters */
 	int			ntruncated;
+	int			updated_at_slot;	/* "updated-at", when lists may cut, or -1 */
 	/* for the error context */
 	const ItgRecord *current_record;
 	ItgColumnInput *current_column;
@@ -153,8 +154,9 @@ itg_converter_create(Relation rel, ItgTableMap *cols, Bitmapset *attrs_used)
 	conv->rel = rel;
 	conv->columns = cols;
 	conv->conv = palloc0(sizeof(ItgColumnInput) * Max(cols->natts, 1));
-	/* Room for every column plus the resource's truncated attributes. */
-	conv->attr_names = palloc0(sizeof(char *) * (cols->natts + res_ncolumns(cols) + 1));
+	/* Room for every column, the resource's truncated attributes, updated-at. */
+	conv->attr_names = palloc0(sizeof(char *) * (cols->natts + res_ncolumns(cols) + 2));
+	conv->updated_at_slot = -1;
 	conv->truncated_slots = palloc0(sizeof(int) * (res_ncolumns(cols) + 1));
 	conv->truncated_at = palloc0(sizeof(int) * (res_ncolumns(cols) + 1));
 
@@ -246,7 +248,30 @@ itg_converter_create(Relation rel, ItgTableMap *cols, Bitmapset *attrs_used)
 			conv->attr_names[conv->nattr_names++] = d->attribute;
 		}
 	}
+
+	/*
+	 * A record whose values lists may cut is completed from the record
+	 * cache when its updated-at is the cached one: extract it (hidden).
+	 */
+	if (conv->ntruncated > 0)
+	{
+		for (int s = 0; s < conv->nattr_names; s++)
+			if (strcmp(conv->attr_names[s], ITG_ATTR_UPDATED_AT) == 0)
+				conv->updated_at_slot = s;
+		if (conv->updated_at_slot < 0)
+		{
+			conv->updated_at_slot = conv->nattr_names;
+			conv->attr_names[conv->nattr_names++] = ITG_ATTR_UPDATED_AT;
+		}
+	}
 	return conv;
+}
+
+/* itg_converter_updated_at_slot: the parser slot of updated-at, or -1. */
+int
+itg_converter_updated_at_slot(ItgConverter *conv)
+{
+	return conv->updated_at_slot;
 }
 
 /* itg_converter_slot_of: the parser slot of a column in use, or -1. */

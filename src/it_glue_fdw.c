@@ -25,6 +25,7 @@ _PG_init(void)
 	itg_http_init();
 	itg_pacing_init();
 	itg_redact_init();
+	itg_reccache_init();
 }
 
 /* ---------- handler ---------- */

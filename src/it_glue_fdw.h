@@ -172,6 +172,7 @@ extern ItgConverter *itg_converter_create(Relation rel, ItgTableMap *cols,
 										  Bitmapset *attrs_used);
 extern const char *const *itg_converter_attr_names(ItgConverter *conv, int *nattrs);
 extern const int *itg_converter_truncated_slots(ItgConverter *conv, int *nslots);
+extern int	itg_converter_updated_at_slot(ItgConverter *conv);
 extern int	itg_converter_slot_of(ItgConverter *conv, AttrNumber attnum);
 extern bool itg_converter_may_be_cut(ItgConverter *conv, AttrNumber attnum);
 extern char *itg_converter_value_text(ItgConverter *conv, const ItgRecord *rec,
@@ -549,6 +550,16 @@ extern void itg_pacing_note(const ItgPaceKey *key, ItgRequestKind kind, bool rat
 							bool retrying, int64 bytes);
 extern void itg_pacing_usage(const ItgPaceKey *key, const ItgPaceLimits *limits,
 							 ItgUsage *usage, int64 *used, int *allowance);
+
+/* ---------- reccache.c ---------- */
+
+extern void itg_reccache_init(void);
+extern bool itg_reccache_complete(const ItgPaceKey *account, const char *resource,
+								  ItgRecord *rec, const char *const *names, int nnames,
+								  int updated_slot, MemoryContext cxt);
+extern void itg_reccache_store(const ItgPaceKey *account, const char *resource,
+							   const ItgRecord *rec, const char *const *names, int nnames,
+							   int updated_slot);
 
 /* ---------- lookup.c ---------- */
 

@@ -72,6 +72,7 @@ typedef void *(*ItgAllocFn) (void *alloc_ctx, size_t size);
  * or jsonb column named attributes.
  */
 #define ITG_ATTR_ALL "\001all"
+#define ITG_ATTR_UPDATED_AT "updated-at"	/* the record cache's key */
 
 /* Parser limits that keep a hostile body from exhausting the backend. */
 #define ITG_JSON_MAX_DEPTH 64

@@ -103,6 +103,8 @@ typedef struct ItgScanState
 	ItgHttpStats stats;
 	int64		pages;
 	int64		refetched;		/* records read again for a cut value */
+	int64		cache_hits;		/* records completed from the record cache */
+	ItgPaceKey	account;		/* the API host and key, for the record cache */
 	ForeignScanState *node;
 } ItgScanState;
 
@@ -195,6 +197,7 @@ itgBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->conv = itg_converter_create(ss->rel, ss->cols, attrs_used);
 	ss->attr_names = itg_converter_attr_names(ss->conv, &ss->nattr_names);
 	ss->truncated_slots = itg_converter_truncated_slots(ss->conv, &ss->ntruncated);
+	itg_pacing_key(ss->opts->base_url, ss->opts->api_key, &ss->account);
 	ss->sort_slot = -1;
 	if (plan.sort_attno != InvalidAttrNumber &&
 		ss->cols->cols[plan.sort_attno - 1].kind == ITG_COLKIND_ATTRIBUTE)
@@ -526,12 +529,20 @@ complete_truncated_values(ItgScanState *ss)
 	int			nreq = 0;
 	int			next = 0;
 	int			window = Max(ss->opts->max_concurrency, 1);
+	int			updated_slot = itg_converter_updated_at_slot(ss->conv);
 
 	for (int i = 0; i < n; i++)
 		if (maybe_truncated(ss, &ss->page.records[i]) &&
 			(ss->reread_quals == NULL ||
 			 record_passes(ss, &ss->page.records[i], ss->reread_quals, ss->reread_slot)))
 		{
+			if (itg_reccache_complete(&ss->account, ss->opts->resource->name,
+									  &ss->page.records[i], ss->attr_names, ss->nattr_names,
+									  updated_slot, ss->batch_cxt))
+			{
+				ss->cache_hits++;
+				continue;
+			}
 			if (reqs == NULL)
 			{
 				reqs = palloc0(sizeof(ItgHttpRequest *) * n);
@@ -581,7 +592,11 @@ complete_truncated_values(ItgScanState *ss)
 				rec->values = NULL;
 			}
 			else
+			{
 				rec->values = one.records[0].values;
+				itg_reccache_store(&ss->account, ss->opts->resource->name, &one.records[0],
+								   ss->attr_names, ss->nattr_names, updated_slot);
+			}
 			itg_http_release(reqs[k]);
 			ss->refetched++;
 		}
@@ -1013,5 +1028,7 @@ itgExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("IT Glue Bytes", NULL, ss->stats.bytes, es);
 		if (ss->refetched > 0)
 			ExplainPropertyInteger("IT Glue Records Refetched", NULL, ss->refetched, es);
+		if (ss->cache_hits > 0)
+			ExplainPropertyInteger("IT Glue Record Cache Hits", NULL, ss->cache_hits, es);
 	}
 }

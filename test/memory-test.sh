@@ -31,9 +31,9 @@ itg_start_cluster || exit 1
 psql -X -q -v ON_ERROR_STOP=1 <<SQL || exit 1
 CREATE EXTENSION it_glue_fdw;
 CREATE SERVER small FOREIGN DATA WRAPPER it_glue_fdw
-  OPTIONS (url '$small_url', requests_per_minute '1000000');
+  OPTIONS (url '$small_url', rate_window_requests '10000000');
 CREATE SERVER large FOREIGN DATA WRAPPER it_glue_fdw
-  OPTIONS (url '$large_url', requests_per_minute '1000000');
+  OPTIONS (url '$large_url', rate_window_requests '10000000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER small OPTIONS (api_key '$ITG_API_KEY');
 CREATE USER MAPPING FOR CURRENT_USER SERVER large OPTIONS (api_key '$ITG_API_KEY');
 CREATE SCHEMA s; CREATE SCHEMA l;
