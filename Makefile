@@ -34,7 +34,7 @@ PGFILEDESC = "it_glue_fdw - foreign-data wrapper for the IT Glue API"
 # One regression file per feature; they run in this order.
 # Regression inputs are sql/<test>.sql beside the extension scripts, with
 # expected/<test>.out; test/run-tests.sh starts what they need.
-REGRESS = setup options import select types numbers errors redact limits pushdown parts planner psa writes copy outcomes views cancel tls reccache pacing
+REGRESS = setup options import select types numbers errors redact limits pushdown parts planner psa writes copy outcomes views cancel tls reccache mirror pacing
 REGRESS_OPTS = --load-extension=it_glue_fdw
 
 CURL_CONFIG ?= curl-config

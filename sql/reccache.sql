@@ -13,7 +13,7 @@ SET client_min_messages = warning;
 -- sim_api: an API request with the key, as another IT Glue client would
 -- send it (a change made outside this database).
 CREATE FUNCTION sim_api(method text, path text, body text) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET client_min_messages = warning AS $$
 BEGIN
 	CREATE TEMP TABLE IF NOT EXISTS sim_api_out (line text);
 	EXECUTE format('COPY sim_api_out FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
