@@ -4,18 +4,6 @@
 --
 \set sim_url `echo "$ITGLUE_SIM_URL"`
 SELECT sim_reset();
-SET client_min_messages = warning;
--- sim_api: an API request with the key, as another IT Glue client would
--- send it (changes made outside this database).
-CREATE FUNCTION sim_api(method text, path text, body text) RETURNS void
-LANGUAGE plpgsql SET client_min_messages = warning AS $$
-BEGIN
-	CREATE TEMP TABLE IF NOT EXISTS sim_api_out (line text);
-	EXECUTE format('COPY sim_api_out FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
-				   format('curl -sS -o /dev/null -X %s -H ''x-api-key: ITG.test-key'' -H ''Content-Type: application/vnd.api+json'' --data-binary %s %s',
-						  method, shell_quote(body), shell_quote((SELECT url FROM sim_conf) || path)));
-END $$;
-RESET client_min_messages;
 
 CREATE FOREIGN TABLE mirror_src (id bigint, name text, organization_status_id bigint,
   updated_at timestamptz) SERVER sim OPTIONS (resource 'organizations');
@@ -62,5 +50,4 @@ DROP TABLE bad_mirror;
 
 DROP TABLE org_mirror;
 DROP FOREIGN TABLE mirror_src;
-DROP FUNCTION sim_api(text, text, text);
 SELECT sim_reset();

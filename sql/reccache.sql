@@ -9,18 +9,6 @@
 \set h2_url `echo "$ITGLUE_H2_URL"`
 \set ca_file `echo "$ITGLUE_SIM_CA"`
 SELECT sim_reset();
-SET client_min_messages = warning;
--- sim_api: an API request with the key, as another IT Glue client would
--- send it (a change made outside this database).
-CREATE FUNCTION sim_api(method text, path text, body text) RETURNS void
-LANGUAGE plpgsql SET client_min_messages = warning AS $$
-BEGIN
-	CREATE TEMP TABLE IF NOT EXISTS sim_api_out (line text);
-	EXECUTE format('COPY sim_api_out FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
-				   format('curl -sS -o /dev/null -X %s -H ''x-api-key: ITG.test-key'' -H ''Content-Type: application/vnd.api+json'' --data-binary %s %s',
-						  method, shell_quote(body), shell_quote((SELECT url FROM sim_conf) || path)));
-END $$;
-RESET client_min_messages;
 
 -- Cold: the list page, then 8, 21, 22, 23 (250 characters or more) whole.
 SELECT id, length(quick_notes), md5(quick_notes) FROM itglue.organizations
@@ -78,6 +66,5 @@ RESET it_glue_fdw.record_cache_mb;
 
 SET client_min_messages = warning;
 DROP SERVER rc_h2 CASCADE;
-DROP FUNCTION sim_api(text, text, text);
 RESET client_min_messages;
 SELECT sim_reset();

@@ -58,6 +58,17 @@ CREATE FUNCTION sim_config(cfg text) RETURNS void LANGUAGE sql AS $$
 	SELECT NULL::void;
 $$;
 
+-- sim_api: an API request with the key, as another IT Glue client would
+-- send it (a change made outside this database).
+CREATE FUNCTION sim_api(method text, path text, body text) RETURNS void
+LANGUAGE plpgsql SET client_min_messages = warning AS $$
+BEGIN
+	CREATE TEMP TABLE IF NOT EXISTS sim_api_out (line text);
+	EXECUTE format('COPY sim_api_out FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
+				   format('curl -sS -o /dev/null -X %s -H ''x-api-key: ITG.test-key'' -H ''Content-Type: application/vnd.api+json'' --data-binary %s %s',
+						  method, shell_quote(body), shell_quote((SELECT url FROM sim_conf) || path)));
+END $$;
+
 -- sim_fault: add one fault rule (see test/sim/README.md).
 CREATE FUNCTION sim_fault(rule text) RETURNS void LANGUAGE sql AS $$
 	SELECT count(*) FROM sim_call('POST', '/_sim/faults', '[' || rule || ']');

@@ -137,6 +137,17 @@ conversion_error_callback(void *arg)
 			   itg_safe_cstring(conv->current_record->id) : "(unknown)");
 }
 
+/* The parser slot of an attribute: the one it has, else a new one. */
+static int
+slot_for(ItgConverter *conv, const char *name)
+{
+	for (int s = 0; s < conv->nattr_names; s++)
+		if (strcmp(conv->attr_names[s], name) == 0)
+			return s;
+	conv->attr_names[conv->nattr_names] = name;
+	return conv->nattr_names++;
+}
+
 /*
  * itg_converter_create
  *		Prepare input functions for the columns in attrs_used (attribute
@@ -198,15 +209,7 @@ itg_converter_create(Relation rel, ItgTableMap *cols, Bitmapset *attrs_used)
 			const char *name = c->kind == ITG_COLKIND_ALL ? ITG_ATTR_ALL : c->attribute;
 
 			/* Columns reading the same attribute share its slot. */
-			cc->slot = -1;
-			for (int s = 0; s < conv->nattr_names; s++)
-				if (strcmp(conv->attr_names[s], name) == 0)
-					cc->slot = s;
-			if (cc->slot < 0)
-			{
-				cc->slot = conv->nattr_names;
-				conv->attr_names[conv->nattr_names++] = name;
-			}
+			cc->slot = slot_for(conv, name);
 			if (c->kind == ITG_COLKIND_ALL)
 				uses_all = true;
 			else if (c->def && c->def->list_cut_chars > 0)
@@ -254,16 +257,7 @@ itg_converter_create(Relation rel, ItgTableMap *cols, Bitmapset *attrs_used)
 	 * cache when its updated-at is the cached one: extract it (hidden).
 	 */
 	if (conv->ntruncated > 0)
-	{
-		for (int s = 0; s < conv->nattr_names; s++)
-			if (strcmp(conv->attr_names[s], ITG_ATTR_UPDATED_AT) == 0)
-				conv->updated_at_slot = s;
-		if (conv->updated_at_slot < 0)
-		{
-			conv->updated_at_slot = conv->nattr_names;
-			conv->attr_names[conv->nattr_names++] = ITG_ATTR_UPDATED_AT;
-		}
-	}
+		conv->updated_at_slot = slot_for(conv, ITG_ATTR_UPDATED_AT);
 	return conv;
 }
 
