@@ -48,7 +48,7 @@ DROP FOREIGN TABLE rc_all;
 -- another host name (localhost for 127.0.0.1, the same simulator) are read
 -- again, never taken from the first host's entries.
 CREATE SERVER rc_other_host FOREIGN DATA WRAPPER it_glue_fdw
-  OPTIONS (url :'other_host_url');
+  OPTIONS (url :'other_host_url', max_concurrency '1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER rc_other_host OPTIONS (api_key 'ITG.test-key');
 CREATE FOREIGN TABLE rc_other_host_orgs (id bigint, quick_notes text) SERVER rc_other_host
   OPTIONS (resource 'organizations');
