@@ -84,6 +84,44 @@ UPDATE :o SET alert = 'returning, whole' WHERE id = 21 RETURNING id, length(quic
 SELECT * FROM sim_requests();
 
 -- ===================================================================
+-- A 404 when a record is read again.  One rule for every caller: a
+-- JSON:API 404 means the record is gone, any other 404 (an HTML page)
+-- that the route is unknown.
+-- ===================================================================
+\set json404 '"status": 404, "content_type": "application/vnd.api+json", "body": "{\\"errors\\":[{\\"status\\":\\"404\\",\\"title\\":\\"Record not found\\"}]}"'
+\set html404 '"status": 404, "content_type": "text/html", "body": "<html><body><h1>Not Found</h1></body></html>"'
+SELECT sim_clear();
+-- A scan re-reads record 21's cut notes, but it was deleted after the list
+-- page: the row must not silently go, the scan fails as changed (40001).
+SELECT sim_fault(format('{"method": "GET", "path": "/organizations/21", "action": {%s}}', :'json404'));
+SELECT id, length(quick_notes) FROM :o WHERE id IN (21, 22) ORDER BY id;
+\echo :LAST_ERROR_SQLSTATE
+-- An HTML 404 there is no such route (HV00R), not a deleted record.
+SELECT sim_fault(format('{"method": "GET", "path": "/organizations/21", "action": {%s}}', :'html404'));
+SELECT id, length(quick_notes) FROM :o WHERE id IN (21, 22) ORDER BY id;
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sim_requests();
+-- The re-read after a write whose answer cut the notes (the first GET is
+-- the scan that finds the row, the second the re-read): the write is done,
+-- but no whole value can be shown (40001), or the route is unknown (HV00R).
+SELECT sim_config('{"write_answers_cut": true}');
+SELECT sim_fault(format('{"method": "GET", "path": "/organizations/21", "skip": 1, "action": {%s}}', :'json404'));
+UPDATE :o SET alert = 'reread gone' WHERE id = 21 RETURNING id, length(quick_notes);
+\echo :LAST_ERROR_SQLSTATE
+SELECT sim_fault(format('{"method": "GET", "path": "/organizations/21", "skip": 1, "action": {%s}}', :'html404'));
+UPDATE :o SET alert = 'reread no route' WHERE id = 21 RETURNING id, length(quick_notes);
+\echo :LAST_ERROR_SQLSTATE
+SELECT sim_config('{"write_answers_cut": false}');
+-- A direct UPDATE by id: a JSON:API 404 is no row, an HTML 404 an error.
+SELECT sim_fault(format('{"method": "PATCH", "path": "/organizations/21", "action": {%s}}', :'json404'));
+UPDATE :o SET alert = 'direct gone' WHERE id = 21;
+SELECT sim_fault(format('{"method": "PATCH", "path": "/organizations/21", "action": {%s}}', :'html404'));
+UPDATE :o SET alert = 'direct no route' WHERE id = 21;
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sim_requests();
+SELECT id, alert FROM :o WHERE id = 21;
+
+-- ===================================================================
 -- Writes of unknown outcome: IT Glue carried them out, but the answer
 -- was lost (timeout, dropped connection) or was a server error
 -- ===================================================================

@@ -152,6 +152,22 @@ itg_client_api_error(ItgHttpRequest *req, ItgApiError *api)
 										   CurrentMemoryContext, api);
 }
 
+/*
+ * itg_client_record_gone
+ *		The one rule for a 404 on a record's route: only a JSON:API error
+ *		says the record does not exist.  Any other 404 (an HTML page, an
+ *		empty body) means the route itself is unknown, an error for every
+ *		caller (itg_client_raise_status_error says "no such route").
+ */
+bool
+itg_client_record_gone(ItgHttpRequest *req)
+{
+	ItgApiError api;
+
+	return itg_http_transport_ok(req) && itg_http_status(req) == 404 &&
+		itg_client_api_error(req, &api);
+}
+
 /* Does the response look like an HTML page? */
 static bool
 body_is_html(ItgHttpRequest *req)
@@ -275,8 +291,9 @@ itg_client_raise_bad_answer(ItgHttpRequest *req, const char *what, const char *p
  *		Wait for a GET started with itg_client_expect_json and check its
  *		answer: transport, HTTP status, HTML, JSON:API shape (and, for
  *		spec->one_record, exactly one record).  Returns the HTTP status:
- *		2xx with *page filled in cxt, or 404 / 422 when the spec lets the
- *		caller handle those (the request is then left as it is).  Any other
+ *		2xx with *page filled in cxt, or 404 (a JSON:API 404 only: see
+ *		itg_client_record_gone) / 422 when the spec lets the caller handle
+ *		those (the request is then left as it is).  Any other
  *		failure is an error naming spec->what.
  */
 long
@@ -291,7 +308,8 @@ itg_client_read(ItgHttpRequest *req, const ItgReadSpec *spec, MemoryContext cxt,
 	if (!itg_http_transport_ok(req))
 		itg_http_raise_transport_error(req, spec->what);
 	status = itg_http_status(req);
-	if ((status == 404 && spec->missing_ok) || (status == 422 && spec->refusal_ok))
+	if ((spec->missing_ok && itg_client_record_gone(req)) ||
+		(status == 422 && spec->refusal_ok))
 		return status;
 	if (status < 200 || status > 299)
 		itg_client_raise_status_error(req, spec->what);

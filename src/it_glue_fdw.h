@@ -306,7 +306,7 @@ typedef struct ItgReadSpec
 	int			nattrs;
 	bool		single_object;	/* a show route: data is one object */
 	bool		one_record;		/* ...and it must hold exactly one record */
-	bool		missing_ok;		/* return a 404 to the caller */
+	bool		missing_ok;		/* return a JSON:API 404 to the caller */
 	bool		refusal_ok;		/* return a 422 to the caller */
 } ItgReadSpec;
 
@@ -336,6 +336,7 @@ extern long itg_client_read(ItgHttpRequest *req, const ItgReadSpec *spec,
 							MemoryContext cxt, ItgPage *page);
 extern const ItgApiErrorRule *itg_api_error_rule(long status, const char *text);
 extern bool itg_client_api_error(ItgHttpRequest *req, ItgApiError *api);
+extern bool itg_client_record_gone(ItgHttpRequest *req);
 extern void itg_client_raise_status_error(ItgHttpRequest *req, const char *what);
 extern void itg_client_raise_bad_answer(ItgHttpRequest *req, const char *what,
 										const char *problem);

@@ -565,6 +565,26 @@ read_full_record(ItgModifyState *ms, const char *id)
 }
 
 /*
+ * reread_written_record
+ *		read_full_record after a write that proved the record exists: if it
+ *		is gone now, someone deleted it in between, and no value can be
+ *		shown or checked; the write itself is already noted as done.
+ */
+static ItgRecord *
+reread_written_record(ItgModifyState *ms, const char *id)
+{
+	ItgRecord  *full = read_full_record(ms, id);
+
+	if (full == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("IT Glue %s %s was deleted before its whole values could be read back",
+						ms->opts->resource->singular, itg_safe_cstring(id)),
+				 errdetail("The write was carried out; reading the record again answered that it does not exist.")));
+	return full;
+}
+
+/*
  * perform_write
  *		Send one write and check IT Glue's answer.  Returns the record IT Glue
  *		answered with, or NULL for an allowed 404 (direct modify: no such
@@ -605,7 +625,7 @@ perform_write(WriteCall *call)
 	status = itg_http_status(req);
 	if (!itg_http_transport_ok(req) || status < 200 || status > 299)
 	{
-		if (itg_http_transport_ok(req) && status == 404 && call->allow_404)
+		if (call->allow_404 && itg_client_record_gone(req))
 		{
 			itg_http_release(req);
 			return NULL;
@@ -631,12 +651,7 @@ perform_write(WriteCall *call)
 	/* RETURNING never shows a value the answer may have cut. */
 	if (ms->returning_cut && ms->operation != CMD_DELETE &&
 		itg_converter_record_cut(ms->conv, rec))
-	{
-		ItgRecord  *full = read_full_record(ms, rec->id);
-
-		if (full != NULL)
-			rec = full;
-	}
+		rec = reread_written_record(ms, rec->id);
 	return rec;
 }
 
@@ -681,12 +696,7 @@ verify_stored(ItgModifyState *ms, ItgRecord *rec, List *attnos, const Datum *val
 		attr_array[n++] = lfirst_int(lc);
 	/* An answer may cut quick-notes as a list does: compare with the whole record. */
 	if (itg_answer_cut_sent_value(ms->cols, ms->conv, rec, attr_array, values, nulls, n))
-	{
-		ItgRecord  *full = read_full_record(ms, rec->id);
-
-		if (full != NULL)
-			rec = full;
-	}
+		rec = reread_written_record(ms, rec->id);
 	itg_verify_stored(ms->rel, ms->cols, ms->conv, rec, attr_array, values, nulls, n);
 }
 

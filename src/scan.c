@@ -586,33 +586,28 @@ complete_truncated_values(ItgScanState *ss)
 				.missing_ok = true,
 			};
 
+			/*
+			 * Deleted since the list was read.  Dropping the row would mix
+			 * two states of IT Glue in one result (the page was read before
+			 * the deletion), so the scan fails as for a shrinking listing.
+			 */
 			if (itg_client_read(reqs[k], &spec, ss->batch_cxt, &one) == 404)
-			{
-				/* Deleted since the list was read: it is gone now. */
-				rec->values = NULL;
-			}
-			else
-			{
-				rec->values = one.records[0].values;
-				itg_reccache_store(&ss->account, ss->opts->resource->name, &one.records[0],
-								   ss->attr_names, ss->nattr_names, updated_slot);
-			}
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("IT Glue %s changed while they were being read",
+								ss->opts->resource->name),
+						 errdetail("%s %s was listed, then was gone when its whole values were read.",
+								   ss->opts->resource->singular, itg_safe_cstring(rec->id)),
+						 errhint("Run the query again.")));
+			rec->values = one.records[0].values;
+			itg_reccache_store(&ss->account, ss->opts->resource->name, &one.records[0],
+							   ss->attr_names, ss->nattr_names, updated_slot);
 			itg_http_release(reqs[k]);
 			ss->refetched++;
 		}
 		next = end;
 	}
 
-	/* Drop records that vanished between the list and the show. */
-	if (nreq > 0)
-	{
-		int			kept = 0;
-
-		for (int i = 0; i < n; i++)
-			if (ss->page.records[i].values != NULL || ss->nattr_names == 0)
-				ss->page.records[kept++] = ss->page.records[i];
-		ss->page.nrecords = kept;
-	}
 }
 
 static bool
@@ -663,11 +658,7 @@ take_page(ItgScanState *ss)
 	status = itg_client_read(req, &spec, ss->batch_cxt, &ss->page);
 	if (status == 404)
 	{
-		ItgApiError api;
-
-		/* A JSON 404 on a show route means "no such record": no rows. */
-		if (!itg_client_api_error(req, &api))
-			itg_client_raise_status_error(req, spec.what);
+		/* A JSON:API 404 on a show route means "no such record": no rows. */
 		release_inflight(ss);
 		memset(&ss->page, 0, sizeof(ss->page));
 		ss->query_exhausted = true;
