@@ -50,22 +50,116 @@
 /* The junk column carrying the row identity through UPDATE and DELETE. */
 #define ITG_ROW_ID_NAME "itg_row_id"
 
-/* fdw_private of a modify plan. */
-enum ItgModifyPrivateIndex
+/*
+ * What the planner hands the executor, for a modify plan and for a direct
+ * modify.  Each goes into fdw_private and back through one pair of
+ * functions below, so no caller reads the list by position.
+ */
+typedef struct ItgModifyPlan
 {
-	ITG_MOD_TARGET_ATTRS,		/* attnos UPDATE assigns */
-	ITG_MOD_ON_CONFLICT_SKIP,	/* Integer: INSERT ... ON CONFLICT DO NOTHING */
-	ITG_MOD_HAS_RETURNING,		/* Integer */
-	ITG_MOD_RETURNING_CUT		/* Integer: RETURNING reads a value lists cut */
+	List	   *target_attrs;	/* attnos UPDATE assigns */
+	bool		on_conflict_skip;	/* INSERT ... ON CONFLICT DO NOTHING */
+	bool		has_returning;
+	bool		returning_cut;	/* RETURNING reads a value lists cut */
+} ItgModifyPlan;
+
+typedef struct ItgDirectPlan
+{
+	List	   *target_attrs;	/* attnos; their values are fdw_exprs 1.. */
+	char	   *explain;		/* the request, for EXPLAIN */
+	bool		set_processed;	/* update es_processed */
+} ItgDirectPlan;
+
+/* Positions of ItgModifyPlan's fields in fdw_private. */
+enum ItgModifyPlanField
+{
+	ITG_MOD_TARGET_ATTRS,
+	ITG_MOD_ON_CONFLICT_SKIP,
+	ITG_MOD_HAS_RETURNING,
+	ITG_MOD_RETURNING_CUT,
+	ITG_MOD_NFIELDS				/* keep last */
 };
 
-/* fdw_private of a direct-modify ForeignScan. */
-enum ItgDirectPrivateIndex
+/* Positions of ItgDirectPlan's fields in fdw_private. */
+enum ItgDirectPlanField
 {
-	ITG_DIRECT_TARGET_ATTRS,	/* attnos; their values are fdw_exprs 1.. */
-	ITG_DIRECT_EXPLAIN,			/* String: the request for EXPLAIN */
-	ITG_DIRECT_SET_PROCESSED	/* Integer: update es_processed */
+	ITG_DIRECT_TARGET_ATTRS,
+	ITG_DIRECT_EXPLAIN,
+	ITG_DIRECT_SET_PROCESSED,
+	ITG_DIRECT_NFIELDS			/* keep last */
 };
+
+/* A list of copyObject-able nodes, fields[0 .. n - 1] in order. */
+static List *
+fields_to_list(Node *const *fields, int n)
+{
+	List	   *result = NIL;
+
+	for (int i = 0; i < n; i++)
+		result = lappend(result, fields[i]);
+	return result;
+}
+
+/* Fail unless fdw_private has the number of fields its reader expects. */
+static void
+check_plan_length(List *fdw_private, int expected, const char *what)
+{
+	if (list_length(fdw_private) != expected)
+		elog(ERROR, "it_glue_fdw %s plan has %d fields, expected %d",
+			 what, list_length(fdw_private), expected);
+}
+
+static List *
+modify_plan_to_list(const ItgModifyPlan *plan)
+{
+	Node	   *fields[] = {
+		[ITG_MOD_TARGET_ATTRS] = (Node *) plan->target_attrs,
+		[ITG_MOD_ON_CONFLICT_SKIP] = (Node *) makeInteger(plan->on_conflict_skip ? 1 : 0),
+		[ITG_MOD_HAS_RETURNING] = (Node *) makeInteger(plan->has_returning ? 1 : 0),
+		[ITG_MOD_RETURNING_CUT] = (Node *) makeInteger(plan->returning_cut ? 1 : 0),
+	};
+
+	StaticAssertStmt(lengthof(fields) == ITG_MOD_NFIELDS,
+					 "every field of ItgModifyPlan goes into fdw_private");
+	return fields_to_list(fields, ITG_MOD_NFIELDS);
+}
+
+/* modify_plan_from_list: the inverse of modify_plan_to_list. */
+static void
+modify_plan_from_list(List *fdw_private, ItgModifyPlan *plan)
+{
+	check_plan_length(fdw_private, ITG_MOD_NFIELDS, "modify");
+	plan->target_attrs = (List *) list_nth(fdw_private, ITG_MOD_TARGET_ATTRS);
+	plan->on_conflict_skip = intVal(list_nth(fdw_private, ITG_MOD_ON_CONFLICT_SKIP)) != 0;
+	plan->has_returning = intVal(list_nth(fdw_private, ITG_MOD_HAS_RETURNING)) != 0;
+	plan->returning_cut = intVal(list_nth(fdw_private, ITG_MOD_RETURNING_CUT)) != 0;
+}
+
+#ifdef ITG_HAS_ROW_IDENTITY_VARS
+static List *
+direct_plan_to_list(const ItgDirectPlan *plan)
+{
+	Node	   *fields[] = {
+		[ITG_DIRECT_TARGET_ATTRS] = (Node *) plan->target_attrs,
+		[ITG_DIRECT_EXPLAIN] = (Node *) makeString(plan->explain),
+		[ITG_DIRECT_SET_PROCESSED] = (Node *) makeInteger(plan->set_processed ? 1 : 0),
+	};
+
+	StaticAssertStmt(lengthof(fields) == ITG_DIRECT_NFIELDS,
+					 "every field of ItgDirectPlan goes into fdw_private");
+	return fields_to_list(fields, ITG_DIRECT_NFIELDS);
+}
+#endif
+
+/* direct_plan_from_list: the inverse of direct_plan_to_list. */
+static void
+direct_plan_from_list(List *fdw_private, ItgDirectPlan *plan)
+{
+	check_plan_length(fdw_private, ITG_DIRECT_NFIELDS, "direct modify");
+	plan->target_attrs = (List *) list_nth(fdw_private, ITG_DIRECT_TARGET_ATTRS);
+	plan->explain = strVal(list_nth(fdw_private, ITG_DIRECT_EXPLAIN));
+	plan->set_processed = intVal(list_nth(fdw_private, ITG_DIRECT_SET_PROCESSED)) != 0;
+}
 
 typedef struct ItgModifyState
 {
@@ -841,6 +935,7 @@ itgPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	List	   *target_attrs = NIL;
 	List	   *returning = NIL;
 	bool		returning_cut;
+	ItgModifyPlan modify_plan;
 
 	check_write_allowed(rel, opts, operation);
 
@@ -865,10 +960,11 @@ itgPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	returning_cut = returning_reads_cut(cols, returning);
 	table_close(rel, NoLock);
 
-	return list_make4(target_attrs,
-					  makeInteger(plan->onConflictAction == ONCONFLICT_NOTHING ? 1 : 0),
-					  makeInteger(returning != NIL ? 1 : 0),
-					  makeInteger(returning_cut ? 1 : 0));
+	modify_plan.target_attrs = target_attrs;
+	modify_plan.on_conflict_skip = plan->onConflictAction == ONCONFLICT_NOTHING;
+	modify_plan.has_returning = returning != NIL;
+	modify_plan.returning_cut = returning_cut;
+	return modify_plan_to_list(&modify_plan);
 }
 
 /* Set up the state shared by modify and direct modify. */
@@ -897,6 +993,7 @@ itgBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 {
 	ItgModifyState *ms;
 	EState	   *estate = mtstate->ps.state;
+	ItgModifyPlan plan;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -905,10 +1002,11 @@ itgBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	init_modify_state(ms, rinfo->ri_RelationDesc,
 					  itg_result_rel_userid(rinfo, estate),
 					  mtstate->operation, estate->es_query_cxt);
-	ms->target_attrs = (List *) list_nth(fdw_private, ITG_MOD_TARGET_ATTRS);
-	ms->on_conflict_skip = intVal(list_nth(fdw_private, ITG_MOD_ON_CONFLICT_SKIP)) != 0;
-	ms->has_returning = intVal(list_nth(fdw_private, ITG_MOD_HAS_RETURNING)) != 0;
-	ms->returning_cut = intVal(list_nth(fdw_private, ITG_MOD_RETURNING_CUT)) != 0;
+	modify_plan_from_list(fdw_private, &plan);
+	ms->target_attrs = plan.target_attrs;
+	ms->on_conflict_skip = plan.on_conflict_skip;
+	ms->has_returning = plan.has_returning;
+	ms->returning_cut = plan.returning_cut;
 
 	if (mtstate->operation == CMD_UPDATE || mtstate->operation == CMD_DELETE)
 	{
@@ -1319,6 +1417,7 @@ itgPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	ListCell   *lc;
 	ListCell   *lc2;
 	StringInfoData explain;
+	ItgDirectPlan direct_plan;
 
 	if (operation != CMD_UPDATE && operation != CMD_DELETE)
 		return false;
@@ -1399,8 +1498,10 @@ itgPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	fscan->resultRelation = resultRelation;
 	fscan->scan.plan.qual = NIL;
 	fscan->fdw_exprs = exprs;
-	fscan->fdw_private = list_make3(target_attrs, makeString(explain.data),
-									makeInteger(plan->canSetTag ? 1 : 0));
+	direct_plan.target_attrs = target_attrs;
+	direct_plan.explain = explain.data;
+	direct_plan.set_processed = plan->canSetTag;
+	fscan->fdw_private = direct_plan_to_list(&direct_plan);
 	return true;
 #else
 	return false;
@@ -1413,6 +1514,7 @@ itgBeginDirectModify(ForeignScanState *node, int eflags)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	ItgDirectState *ds;
+	ItgDirectPlan plan;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -1420,8 +1522,9 @@ itgBeginDirectModify(ForeignScanState *node, int eflags)
 	init_modify_state(&ds->ms, node->ss.ss_currentRelation,
 					  itg_scan_userid(fsplan, estate), fsplan->operation,
 					  estate->es_query_cxt);
-	ds->ms.target_attrs = (List *) list_nth(fsplan->fdw_private, ITG_DIRECT_TARGET_ATTRS);
-	ds->set_processed = intVal(list_nth(fsplan->fdw_private, ITG_DIRECT_SET_PROCESSED)) != 0;
+	direct_plan_from_list(fsplan->fdw_private, &plan);
+	ds->ms.target_attrs = plan.target_attrs;
+	ds->set_processed = plan.set_processed;
 	ds->exprs = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 	/* Set last: the other callbacks take a state as complete. */
 	node->fdw_state = ds;
@@ -1526,8 +1629,12 @@ itgExplainDirectModify(ForeignScanState *node, ExplainState *es)
 	ItgDirectState *ds = (ItgDirectState *) node->fdw_state;
 
 	if (es->verbose)
-		ExplainPropertyText("IT Glue Request",
-							strVal(list_nth(fsplan->fdw_private, ITG_DIRECT_EXPLAIN)), es);
+	{
+		ItgDirectPlan plan;
+
+		direct_plan_from_list(fsplan->fdw_private, &plan);
+		ExplainPropertyText("IT Glue Request", plan.explain, es);
+	}
 	if (es->analyze && ds != NULL)
 	{
 		ExplainPropertyInteger("IT Glue Requests", NULL, ds->ms.stats.requests, es);
