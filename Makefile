@@ -25,7 +25,8 @@ OBJS = \
 	src/redact.o \
 	src/jsonapi.o \
 	src/jsonscan.o \
-	src/recshape.o
+	src/recshape.o \
+	$(patsubst %.c,%.o,$(sort $(wildcard src/resources/*.c)))
 
 EXTENSION = it_glue_fdw
 DATA = $(wildcard sql/it_glue_fdw--*.sql)

@@ -61,7 +61,8 @@ fi
 if ! skip spec; then
 	itg_log "resource table against test/spec/itglue-api.json"
 	if cc -Wall -Werror -I"$("$(itg_pg_config)" --includedir-server)" \
-		-o "$ITG_WORK/dump_resources" "$ITG_ROOT/test/spec/dump_resources.c" 2>&1; then
+		-o "$ITG_WORK/dump_resources" "$ITG_ROOT/test/spec/dump_resources.c" \
+		"$ITG_ROOT/src/resource.c" "$ITG_ROOT"/src/resources/*.c 2>&1; then
 		out=$("$ITG_WORK/dump_resources" | python3 "$ITG_ROOT/test/spec/check_fdw_spec.py")
 		printf '%s\n' "$out" | grep -v '^ok' || true
 		n=$(printf '%s\n' "$out" | sed -n 's/^spec: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')

@@ -4,10 +4,11 @@
  *		test/spec/check_fdw_spec.py can compare every filter, sort key and
  *		writable column the FDW uses with the documented API.
  *
- * Built against the server headers only; the few backend functions
- * resource.c links to are stubbed below (the dump never calls them).
+ * Built together with src/resource.c and the files of src/resources against the
+ * server headers only; the few backend functions they link to are stubbed
+ * below (the dump never calls them).
  */
-#include "../../src/resource.c"
+#include "../../src/it_glue_fdw.h"
 
 #include <stdio.h>
 
