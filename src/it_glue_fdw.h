@@ -69,7 +69,36 @@ typedef struct ItgColumnDef
 	int			list_cut_chars; /* lists cut the value at this many
 								 * characters (0: never) */
 	const char *write_hint;		/* why it cannot be written, or NULL */
+	const char *comment;		/* what the attribute holds: IMPORT's COMMENT */
 } ItgColumnDef;
+
+/*
+ * The routes the API documents for a resource (ItgResource.routes).  Writes
+ * are offered exactly where a route exists; everything else is refused
+ * before sending, naming what the API lacks.
+ */
+#define ITG_ROUTE_LIST			0x0001	/* GET index */
+#define ITG_ROUTE_SHOW			0x0002	/* GET /path/:id */
+#define ITG_ROUTE_CREATE		0x0004	/* POST */
+#define ITG_ROUTE_UPDATE		0x0008	/* PATCH /path/:id */
+#define ITG_ROUTE_BULK_UPDATE	0x0010	/* PATCH /path with a data array */
+#define ITG_ROUTE_DESTROY		0x0020	/* DELETE /path/:id */
+#define ITG_ROUTE_BULK_DESTROY	0x0040	/* DELETE /path with a data array */
+
+/*
+ * A resource nested under a parent (a configuration's interfaces, a
+ * country's regions, an organization's passwords): the parent's route.
+ */
+typedef struct ItgParentRoute
+{
+	const char *column;			/* SQL column holding the parent id:
+								 * "configuration_id" */
+	const char *path;			/* path with %s for the parent id:
+								 * "/configurations/%s/relationships/configuration_interfaces" */
+	bool		required;		/* the index exists only there: a query must
+								 * fix the column (error otherwise) */
+	bool		create_here;	/* INSERT with the column set POSTs here */
+} ItgParentRoute;
 
 typedef struct ItgResource
 {
@@ -77,8 +106,13 @@ typedef struct ItgResource
 	const char *path;			/* "/organizations" */
 	const char *json_type;		/* JSON:API type: "organizations" */
 	const char *singular;		/* for messages: "organization" */
+	const char *comment;		/* what the resource is: IMPORT's COMMENT */
 	const ItgColumnDef *columns;
 	int			ncolumns;
+	uint32		routes;			/* ITG_ROUTE_* */
+	const ItgParentRoute *parent;	/* nested routes, or NULL */
+	const char *required_filter;	/* a column every list must be filtered
+									 * on (flexible assets' type id) */
 	bool		writable;		/* POST / PATCH exist */
 	bool		bulk_delete;	/* DELETE with a data array exists */
 	double		default_rows;	/* planner guess without use_remote_estimate */
