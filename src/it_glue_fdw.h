@@ -121,6 +121,14 @@ typedef struct ItgResource
 	const char *default_sort;	/* sort= for stable paging */
 } ItgResource;
 
+/* The resources, each defined in its family's file under src/resources/. */
+extern const ItgResource itg_resource_organizations;
+extern const ItgResource itg_resource_organization_types;
+extern const ItgResource itg_resource_organization_statuses;
+extern const ItgResource itg_resource_configurations;
+extern const ItgResource itg_resource_contacts;
+extern const ItgResource itg_resource_locations;
+
 extern const ItgResource *itg_resource_lookup(const char *name);
 extern const ItgResource *itg_resource_by_index(int i);
 extern int	itg_resource_count(void);

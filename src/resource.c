@@ -22,12 +22,6 @@
  * them.  Each family of resources is described in its own file under
  * src/resources/.
  */
-extern const ItgResource itg_resource_organizations;
-extern const ItgResource itg_resource_organization_types;
-extern const ItgResource itg_resource_organization_statuses;
-extern const ItgResource itg_resource_configurations;
-extern const ItgResource itg_resource_contacts;
-extern const ItgResource itg_resource_locations;
 
 static const ItgResource *const resources[] = {
 	&itg_resource_organizations,
